@@ -1,0 +1,35 @@
+// Otoroshi's admin API, socket-free: HttpRequest in, HttpResponse out. Served on the admin listener and, on the
+// proxy listener, for Host `otoroshi-api.*`. Paths, verbs, auth and bodies follow spec otoroshi-wasm.md §10.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "core/http_message.h"
+#include "store/entity_store.h"
+
+namespace wasmgate::admin {
+
+struct AdminOptions {
+  std::string client_id = "admin-api-apikey-id";
+  std::string client_secret = "admin-api-apikey-secret";
+  std::size_t max_body_bytes = 16u << 20;  // larger bodies: 413 (the listener enforces it before buffering)
+};
+
+class AdminApi {
+ public:
+  // `on_change` runs after every successful write, before the response is returned, so that a change is live on
+  // the proxy when the client sees the answer.
+  AdminApi(store::EntityStorePtr store, AdminOptions options, std::function<void()> on_change);
+
+  // Thread-safe. Never throws: bad input is a 4xx with a JSON body naming the field and the reason.
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  store::EntityStorePtr store_;
+  AdminOptions options_;
+  std::function<void()> on_change_;
+};
+
+}  // namespace wasmgate::admin

@@ -1,0 +1,128 @@
+// wasmgate: an API gateway whose extension system is Otoroshi's WASM plugin model.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "admin/admin_api.h"
+#include "core/logging.h"
+#include "proxy/gateway.h"
+#include "proxy/state.h"
+#include "store/entity_store.h"
+#include "wasm/engine/engine_info.h"
+
+namespace {
+
+constexpr const char* kDefaultClientId = "admin-api-apikey-id";
+constexpr const char* kDefaultClientSecret = "admin-api-apikey-secret";
+
+struct ServeFlags {
+  std::string listen = "0.0.0.0:8080";
+  std::string admin_listen = "127.0.0.1:8081";
+  std::string data = "./data";
+  std::string admin_credentials;
+  int threads = 0;
+  std::string log_level = "info";
+};
+
+int serve(const ServeFlags& flags) {
+  using namespace wasmgate;
+  setup_logging(flags.log_level);
+
+  std::string client_id = kDefaultClientId, client_secret = kDefaultClientSecret;
+  if (flags.admin_credentials.empty()) {
+    spdlog::warn("****************************************************************************************");
+    spdlog::warn("* admin API uses the DEFAULT credentials {}:{} -- anyone who knows Otoroshi's", client_id,
+                 client_secret);
+    spdlog::warn("* defaults can change every route. Set --admin-credentials id:secret (or WASMGATE_ADMIN_CREDENTIALS).");
+    spdlog::warn("****************************************************************************************");
+  } else {
+    auto colon = flags.admin_credentials.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == flags.admin_credentials.size()) {
+      spdlog::error("--admin-credentials must be id:secret");
+      return 2;
+    }
+    client_id = flags.admin_credentials.substr(0, colon);
+    client_secret = flags.admin_credentials.substr(colon + 1);
+  }
+
+  auto store = store::open_sqlite_entity_store(flags.data);
+  if (!store) {
+    spdlog::error("cannot open the entity store in {}: {}", flags.data, store.error().message);
+    return 1;
+  }
+  auto state = std::make_shared<proxy::StateHolder>(*store);
+  if (auto r = state->reload(); !r) {
+    spdlog::error("cannot load entities from {}: {}", flags.data, r.error().message);
+    return 1;
+  }
+
+  admin::AdminOptions admin_options;
+  admin_options.client_id = client_id;
+  admin_options.client_secret = client_secret;
+  auto admin_api = std::make_shared<admin::AdminApi>(*store, admin_options, [state] {
+    if (auto r = state->reload(); !r) spdlog::error("reloading entities after an admin write: {}", r.error().message);
+  });
+
+  proxy::GatewayOptions options;
+  options.listen = flags.listen;
+  options.admin_listen = flags.admin_listen;
+  options.threads = flags.threads > 0 ? flags.threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (options.threads <= 0) options.threads = 1;
+  options.admin_max_body_bytes = admin_options.max_body_bytes;
+
+  proxy::Gateway gateway(options, state,
+                         [admin_api](const HttpRequest& request) { return admin_api->handle(request); });
+  if (auto r = gateway.start(); !r) {
+    spdlog::error("{}", r.error().message);
+    return 1;
+  }
+  spdlog::info("wasmgate {} listening: proxy {} (port {}), admin {} (port {}), {} threads, data {}", WASMGATE_VERSION,
+               options.listen, gateway.proxy_port(), options.admin_listen, gateway.admin_port(), options.threads,
+               flags.data);
+  gateway.run();
+  spdlog::info("wasmgate stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"wasmgate: an API gateway running Otoroshi WASM plugins"};
+  app.require_subcommand(0, 1);
+  bool show_version = false;
+  app.add_flag("--version", show_version, "print the version and the linked V8");
+
+  ServeFlags flags;
+  auto* serve_cmd = app.add_subcommand("serve", "run the gateway");
+  serve_cmd->add_option("--listen", flags.listen, "proxy listener host:port")
+      ->envname("WASMGATE_LISTEN")
+      ->capture_default_str();
+  serve_cmd->add_option("--admin-listen", flags.admin_listen, "admin API listener host:port")
+      ->envname("WASMGATE_ADMIN_LISTEN")
+      ->capture_default_str();
+  serve_cmd->add_option("--data", flags.data, "folder of the embedded store")
+      ->envname("WASMGATE_DATA")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--admin-credentials", flags.admin_credentials,
+                   "admin API key as id:secret [admin-api-apikey-id:admin-api-apikey-secret]")
+      ->envname("WASMGATE_ADMIN_CREDENTIALS");
+  serve_cmd->add_option("--threads", flags.threads, "I/O threads [number of cores]")->envname("WASMGATE_THREADS");
+  serve_cmd->add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off")
+      ->envname("WASMGATE_LOG_LEVEL")
+      ->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (show_version) {
+    std::printf("wasmgate %s\n%s\n", WASMGATE_VERSION, wasmgate::engine::engine_version().c_str());
+    return 0;
+  }
+  if (serve_cmd->parsed()) return serve(flags);
+  std::fputs(app.help().c_str(), stdout);
+  return 0;
+}

@@ -1,0 +1,42 @@
+// The immutable in-memory view the hot path reads: routes index, wasm plugins by id, global config.
+// Rebuilt off the hot path from the EntityStore and swapped atomically; the store is never touched per request.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "core/error.h"
+#include "proxy/snapshot.h"
+#include "store/entity_store.h"
+
+namespace wasmgate::proxy {
+
+class StateHolder {
+ public:
+  explicit StateHolder(store::EntityStorePtr store);
+
+  // Reads every entity, builds a new Snapshot and publishes it. Entities that fail validation are skipped and
+  // logged (they were validated when written; this guards against a store edited by hand). Thread-safe.
+  Result<void> reload();
+
+  // Reloads only when the store's version moved since the last reload (cheap; called by a periodic timer).
+  Result<void> reload_if_changed();
+
+  // The current snapshot. Lock-free for readers that cache it per thread (see version()).
+  std::shared_ptr<const Snapshot> current() const;
+  // Grows on every publish; I/O threads compare it with their cached snapshot's version.
+  std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+  store::EntityStore& store() { return *store_; }
+
+ private:
+  store::EntityStorePtr store_;
+  mutable std::mutex mu_;  // guards snapshot_ (writers and the slow path of readers)
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<std::uint64_t> version_{0};
+  std::uint64_t store_version_seen_ = 0;
+};
+
+}  // namespace wasmgate::proxy
