@@ -1,15 +1,20 @@
-// Otoroshi's admin API, socket-free: HttpRequest in, HttpResponse out. Served on the admin listener and, on the
-// proxy listener, for Host `otoroshi-api.*`. Paths, verbs, auth and bodies follow spec otoroshi-wasm.md §10.
+// Otoroshi's admin API, socket-free: HttpRequest in, HttpResponse out. Served on the admin listener and, on
+// the proxy listener, for Host `otoroshi-api.*`. Paths, verbs, auth and bodies follow spec otoroshi-wasm.md
+// §10.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/http_message.h"
 #include "store/entity_store.h"
 
 namespace wasmgate::admin {
+
+class Router;
+struct AdminContext;
 
 struct AdminOptions {
   std::string client_id = "admin-api-apikey-id";
@@ -19,17 +24,19 @@ struct AdminOptions {
 
 class AdminApi {
  public:
-  // `on_change` runs after every successful write, before the response is returned, so that a change is live on
-  // the proxy when the client sees the answer.
+  // `on_change` runs after every successful write, before the response is returned, so that a change is live
+  // on the proxy when the client sees the answer.
   AdminApi(store::EntityStorePtr store, AdminOptions options, std::function<void()> on_change);
 
   // Thread-safe. Never throws: bad input is a 4xx with a JSON body naming the field and the reason.
+  // GET /health answers 200 {"status":"ok"} without credentials (readiness probe); everything else needs
+  // them.
   HttpResponse handle(const HttpRequest& request);
 
  private:
-  store::EntityStorePtr store_;
   AdminOptions options_;
-  std::function<void()> on_change_;
+  std::shared_ptr<const AdminContext> ctx_;  // store + on_change, shared with the router's handlers
+  std::shared_ptr<const Router> router_;     // immutable after construction: no lock on the request path
 };
 
 }  // namespace wasmgate::admin

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -19,7 +20,9 @@ struct WasmPlugin {
   std::string description;
   WasmConfig config;
   std::vector<std::string> steps;  // informational (UI), as in Otoroshi
-  boost::json::object json;        // full normalized document
+  std::vector<std::pair<std::string, std::string>> metadata;
+  std::vector<std::string> tags;
+  boost::json::object json;  // full normalized document
 };
 
 using WasmPluginPtr = std::shared_ptr<const WasmPlugin>;

@@ -1,0 +1,28 @@
+// What every admin endpoint needs: the store and the hook that makes a write live on the proxy.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "store/entity_store.h"
+
+namespace wasmgate::admin {
+
+// Otoroshi serves the same entities on two URL families that answer slightly differently.
+enum class Flavor {
+  Generic,  // /apis/<group>/<version>/<plural>: entities carry "kind", DELETE answers the deleted entity
+  Legacy,   // /api/routes, /api/globalconfig: plain entities, DELETE answers {"deleted": true}
+};
+
+struct AdminContext {
+  store::EntityStorePtr store;
+  std::function<void()> on_change;
+
+  // Called after each successful write and before the answer, so a client that sees the answer sees the
+  // change live on the proxy.
+  void notify_change() const {
+    if (on_change) on_change();
+  }
+};
+
+}  // namespace wasmgate::admin
