@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Proxy throughput: wasmgate vs nginx proxy_pass (keep-alive upstream), same backend, same worker count, same wrk
+# load, in one run. Prints rps and p99 for each, and the ratio wasmgate/nginx (goal >= 1.0). Medians of ROUNDS
+# alternating rounds. Everything on loopback; every server started here is stopped here.
+#
+# usage: bench/proxy_vs_nginx.sh [path/to/wasmgate]   env: DURATION=10s CONNECTIONS=64 WORKERS=1 ROUNDS=3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="$(realpath "${1:-build/wasmgate}")"
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+WORKERS="${WORKERS:-1}"
+ROUNDS="${ROUNDS:-3}"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+command -v wrk >/dev/null || { echo "wrk missing: run make setup" >&2; exit 1; }
+
+WORK="$(mktemp -d /tmp/wasmgate-bench.XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$WORK/backend/nginx.pid" ] && kill "$(cat "$WORK/backend/nginx.pid")" 2>/dev/null || true
+  [ -f "$WORK/peer/nginx.pid" ] && kill "$(cat "$WORK/peer/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+BACKEND_PORT=$(free_port); PEER_PORT=$(free_port)
+
+nginx_conf() {  # $1 dir, $2 workers, $3 server block
+  mkdir -p "$1/logs"
+  cat > "$1/nginx.conf" <<CONF
+worker_processes $2;
+daemon on;
+pid $1/nginx.pid;
+error_log $1/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  $3
+}
+CONF
+}
+
+# Backend: nginx answering a small fixed body (fast enough not to be the bottleneck for either proxy).
+nginx_conf "$WORK/backend" 1 "server { listen 127.0.0.1:$BACKEND_PORT; location / { default_type text/plain; return 200 'hello from the backend\n'; } }"
+"$NGINX" -p "$WORK/backend" -c "$WORK/backend/nginx.conf"
+
+# Peer: nginx proxy_pass with an upstream keep-alive pool.
+nginx_conf "$WORK/peer" "$WORKERS" "upstream be { server 127.0.0.1:$BACKEND_PORT; keepalive 128; }
+  server { listen 127.0.0.1:$PEER_PORT; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+"$NGINX" -p "$WORK/peer" -c "$WORK/peer/nginx.conf"
+
+# Subject: wasmgate with one route to the same backend.
+"$BIN" serve --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --data "$WORK/wg" --threads "$WORKERS" \
+  --admin-credentials bench:bench --log-level warn --ready-file "$WORK/wg-ready.json" 2>"$WORK/wg.log" &
+pids+=($!)
+for _ in $(seq 1 200); do [ -f "$WORK/wg-ready.json" ] && break; sleep 0.05; done
+WG_PORT=$(python3 -c "import json;print(json.load(open('$WORK/wg-ready.json'))['proxy_port'])")
+WG_ADMIN=$(python3 -c "import json;print(json.load(open('$WORK/wg-ready.json'))['admin_port'])")
+curl -fsS -u bench:bench -H 'Content-Type: application/json' "http://127.0.0.1:$WG_ADMIN/apis/proxy.otoroshi.io/v1/routes" \
+  -d "{\"id\":\"route_bench\",\"name\":\"bench\",\"frontend\":{\"domains\":[\"127.0.0.1\"]},\"backend\":{\"targets\":[{\"hostname\":\"127.0.0.1\",\"port\":$BACKEND_PORT}]}}" >/dev/null
+curl -fsS "http://127.0.0.1:$WG_PORT/" >/dev/null
+curl -fsS "http://127.0.0.1:$PEER_PORT/" >/dev/null
+
+run_wrk() {  # prints "rps p99_ms"
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$1/" > "$WORK/wrk.out"
+  local rps p99
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$WORK/wrk.out")
+  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' "$WORK/wrk.out")
+  if grep -q "Non-2xx\|Socket errors" "$WORK/wrk.out"; then grep "Non-2xx\|Socket errors" "$WORK/wrk.out" >&2; fi
+  echo "$rps $p99"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+wrk -t1 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$WG_PORT/" >/dev/null    # warm-up
+wrk -t1 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$PEER_PORT/" >/dev/null
+: > "$WORK/wg.txt"; : > "$WORK/ng.txt"
+for i in $(seq 1 "$ROUNDS"); do
+  run_wrk "$WG_PORT" >> "$WORK/wg.txt"
+  run_wrk "$PEER_PORT" >> "$WORK/ng.txt"
+  echo "round $i: wasmgate $(tail -1 "$WORK/wg.txt")  nginx $(tail -1 "$WORK/ng.txt")  (rps p99ms)" >&2
+done
+
+WG_RPS=$(awk '{print $1}' "$WORK/wg.txt" | median); WG_P99=$(awk '{print $2}' "$WORK/wg.txt" | median)
+NG_RPS=$(awk '{print $1}' "$WORK/ng.txt" | median); NG_P99=$(awk '{print $2}' "$WORK/ng.txt" | median)
+RATIO=$(awk -v a="$WG_RPS" -v b="$NG_RPS" 'BEGIN {printf "%.2f", a/b}')
+echo
+echo "proxy_vs_nginx: workers=$WORKERS connections=$CONNECTIONS duration=$DURATION rounds=$ROUNDS (medians)"
+printf "  %-9s %10s rps   p99 %7s ms\n" wasmgate "$WG_RPS" "$WG_P99" nginx "$NG_RPS" "$NG_P99"
+echo "  ratio wasmgate/nginx: ${RATIO}x (goal >= 1.0)"
+echo "| $(date -u +%F) | $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs) | workers=$WORKERS c=$CONNECTIONS | $WG_RPS / $WG_P99 ms | $NG_RPS / $NG_P99 ms | ${RATIO}x |"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make run`: starts a local echo backend and the gateway on the embedded store (./data), adds a demo route,
+# prints curl commands to try, and stays in the foreground until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${1:-build/wasmgate}"
+PROXY_PORT="${WASMGATE_PROXY_PORT:-8080}"
+ADMIN_PORT="${WASMGATE_ADMIN_PORT:-8081}"
+BACKEND_PORT="${DEMO_BACKEND_PORT:-9901}"
+DATA="${WASMGATE_DATA:-./data}"
+CREDS="admin-api-apikey-id:admin-api-apikey-secret"
+mkdir -p "$DATA"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+python3 tests/support/echo_backend.py --port "$BACKEND_PORT" --name demo-backend &
+pids+=($!)
+
+rm -f "$DATA/ready.json"
+"$BIN" serve --listen "0.0.0.0:$PROXY_PORT" --admin-listen "127.0.0.1:$ADMIN_PORT" --data "$DATA" \
+  --ready-file "$DATA/ready.json" &
+pids+=($!)
+
+for _ in $(seq 1 200); do [ -f "$DATA/ready.json" ] && break; sleep 0.05; done
+[ -f "$DATA/ready.json" ] || { echo "wasmgate did not start" >&2; exit 1; }
+
+# Upsert (POST /:id) keeps the demo idempotent across runs on the same data folder.
+curl -fsS -u "$CREDS" -H 'Content-Type: application/json' \
+  -X POST "http://127.0.0.1:$ADMIN_PORT/apis/proxy.otoroshi.io/v1/routes/route_demo" -d @- >/dev/null <<JSON
+{
+  "id": "route_demo",
+  "name": "demo route",
+  "description": "localhost and demo.oto.tools to the local echo backend",
+  "frontend": { "domains": ["demo.oto.tools", "localhost"], "strip_path": true },
+  "backend": { "targets": [ { "hostname": "127.0.0.1", "port": $BACKEND_PORT } ] }
+}
+JSON
+
+cat <<TXT
+
+  wasmgate is running: proxy on :$PROXY_PORT, admin API on 127.0.0.1:$ADMIN_PORT, data in $DATA
+  A demo route sends localhost and demo.oto.tools to an echo backend on 127.0.0.1:$BACKEND_PORT.
+
+  Try:
+    curl -s http://localhost:$PROXY_PORT/hello?name=you
+    curl -s -H 'Host: demo.oto.tools' http://127.0.0.1:$PROXY_PORT/any/path
+    curl -s -u $CREDS http://127.0.0.1:$ADMIN_PORT/apis/proxy.otoroshi.io/v1/routes
+    curl -s -u $CREDS http://127.0.0.1:$ADMIN_PORT/apis/plugins.otoroshi.io/v1/wasm-plugins/_template
+    curl -s -H 'Accept: application/json' -H 'Host: nowhere.oto.tools' http://127.0.0.1:$PROXY_PORT/
+
+  Ctrl-C stops everything.
+TXT
+wait "${pids[1]}"

@@ -1,0 +1,229 @@
+"""Reverse proxying through the real binary: routing, rewriting, streaming, upstream errors."""
+import hashlib
+import http.client
+import json
+import os
+import threading
+import time
+import unittest
+
+from harness import EchoServer, GatewayTestCase, free_port, request, route_doc
+
+
+class RoutingTest(GatewayTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        p = cls.backend.port
+        cls.gw.create_route(route_doc("r_basic", ["basic.oto.tools"], p))
+        cls.gw.create_route(route_doc("r_strip", ["strip.oto.tools/api"], p))
+        cls.gw.create_route(route_doc("r_nostrip", ["nostrip.oto.tools/api"], p, strip_path=False))
+        root = route_doc("r_root", ["root.oto.tools/api"], p)
+        root["backend"]["root"] = "/v1"
+        cls.gw.create_route(root)
+        cls.gw.create_route(route_doc("r_exact", ["exact.oto.tools/only"], p, exact=True))
+        cls.gw.create_route(route_doc("r_wild", ["*.wild.oto.tools"], p))
+        cls.gw.create_route(route_doc("r_methods", ["methods.oto.tools"], p, methods=["POST"]))
+        cls.gw.create_route(route_doc("r_headers", ["headers.oto.tools"], p, headers={"x-tenant": "acme"}))
+        cls.gw.create_route(route_doc("r_short", ["longest.oto.tools/a"], p))
+        long_route = route_doc("r_long", ["longest.oto.tools/a/b"], p)
+        long_route["backend"]["root"] = "/long"
+        cls.gw.create_route(long_route)
+        disabled = route_doc("r_disabled", ["disabled.oto.tools"], p)
+        disabled["enabled"] = False
+        cls.gw.create_route(disabled)
+
+    def echo(self, path, host, method="GET", **kw):
+        r = self.gw.proxy(method, path, host, **kw)
+        self.assertEqual(r.status, 200, r)
+        return r.json()
+
+    def test_forwards_path_query_and_forwarded_headers(self):
+        e = self.echo("/hello?x=1&y=2", "basic.oto.tools", headers={"X-Custom": "kept"})
+        self.assertEqual(e["path"], "/hello")
+        self.assertEqual(e["query"], "x=1&y=2")
+        self.assertEqual(e["headers"]["x-custom"], "kept")
+        self.assertEqual(e["headers"]["x-forwarded-for"], "127.0.0.1")
+        self.assertEqual(e["headers"]["x-forwarded-proto"], "http")
+        self.assertEqual(e["headers"]["x-forwarded-host"], "basic.oto.tools")
+        self.assertTrue(e["headers"]["host"].startswith("127.0.0.1"))
+
+    def test_host_header_with_port_and_upper_case(self):
+        self.assertEqual(self.echo("/", f"BASIC.oto.tools:{self.gw.proxy_port}")["path"], "/")
+
+    def test_strip_path(self):
+        self.assertEqual(self.echo("/api/users", "strip.oto.tools")["path"], "/users")
+        self.assertEqual(self.echo("/api/users", "nostrip.oto.tools")["path"], "/api/users")
+        self.assertEqual(self.echo("/api/users", "root.oto.tools")["path"], "/v1/users")
+
+    def test_exact(self):
+        self.echo("/only", "exact.oto.tools")
+        self.assertEqual(self.gw.proxy("GET", "/only/more", "exact.oto.tools").status, 404)
+
+    def test_wildcard_host(self):
+        self.echo("/", "a.wild.oto.tools")
+        self.echo("/", "deep.b.wild.oto.tools")
+        self.assertEqual(self.gw.proxy("GET", "/", "wild.oto.tools").status, 404)
+
+    def test_methods(self):
+        self.echo("/", "methods.oto.tools", method="POST", body=b"{}")
+        self.assertEqual(self.gw.proxy("GET", "/", "methods.oto.tools").status, 404)
+
+    def test_headers(self):
+        self.echo("/", "headers.oto.tools", headers={"X-Tenant": "acme"})
+        self.assertEqual(self.gw.proxy("GET", "/", "headers.oto.tools", headers={"X-Tenant": "other"}).status, 404)
+        self.assertEqual(self.gw.proxy("GET", "/", "headers.oto.tools").status, 404)
+
+    def test_longest_path_wins(self):
+        self.assertEqual(self.echo("/a/b/c", "longest.oto.tools")["path"], "/long/c")
+        self.assertEqual(self.echo("/a/x", "longest.oto.tools")["path"], "/x")
+
+    def test_disabled_route_is_not_served(self):
+        self.assertEqual(self.gw.proxy("GET", "/", "disabled.oto.tools").status, 404)
+
+    def test_no_route_is_404_json_or_html_as_otoroshi(self):
+        r = self.gw.proxy("GET", "/", "nothing.oto.tools", headers={"Accept": "application/json"})
+        self.assertEqual(r.status, 404)
+        self.assertIn("Otoroshi-Error", r.json())
+        self.assertEqual(r.headers.get("otoroshi-error"), "true")
+        r = self.gw.proxy("GET", "/", "nothing.oto.tools", headers={"Accept": "text/html"})
+        self.assertEqual(r.status, 404)
+        self.assertIn("text/html", r.headers["content-type"])
+
+    def test_keep_alive_serves_many_requests_on_one_connection(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.gw.proxy_port, timeout=10)
+        for i in range(50):
+            conn.request("GET", f"/k{i}", headers={"Host": "basic.oto.tools"})
+            resp = conn.getresponse()
+            self.assertEqual(json.loads(resp.read())["path"], f"/k{i}")
+        sock_before = conn.sock
+        conn.request("GET", "/last", headers={"Host": "basic.oto.tools"})
+        conn.getresponse().read()
+        self.assertIs(conn.sock, sock_before)
+        conn.close()
+
+
+class StreamingTest(GatewayTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.gw.create_route(route_doc("r_stream", ["stream.oto.tools"], cls.backend.port))
+
+    def test_chunked_request_body_arrives_whole(self):
+        pieces = [os.urandom(10_000 + i) for i in range(20)]
+        conn = http.client.HTTPConnection("127.0.0.1", self.gw.proxy_port, timeout=30)
+        conn.request("POST", "/upload", body=iter(pieces), encode_chunked=True,
+                     headers={"Host": "stream.oto.tools", "Transfer-Encoding": "chunked"})
+        e = json.loads(conn.getresponse().read())
+        conn.close()
+        blob = b"".join(pieces)
+        self.assertEqual(e["body_size"], len(blob))
+        self.assertEqual(e["body_sha256"], hashlib.sha256(blob).hexdigest())
+
+    def test_content_length_body_arrives_whole(self):
+        blob = os.urandom(3 << 20)
+        e = self.gw.proxy("PUT", "/put", "stream.oto.tools", body=blob).json()
+        self.assertEqual(e["body_size"], len(blob))
+        self.assertEqual(e["body_sha256"], hashlib.sha256(blob).hexdigest())
+
+    def test_chunked_response_streams_through(self):
+        n = 50 << 20
+        conn = http.client.HTTPConnection("127.0.0.1", self.gw.proxy_port, timeout=60)
+        conn.request("GET", f"/stream?bytes={n}", headers={"Host": "stream.oto.tools"})
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        got = 0
+        while True:
+            piece = resp.read(1 << 16)
+            if not piece:
+                break
+            got += len(piece)
+        conn.close()
+        self.assertEqual(got, n)
+
+    def test_one_gib_upload_passes_with_flat_memory(self):
+        total = 1 << 30
+        block = os.urandom(1 << 20)
+        digest = hashlib.sha256()
+        for _ in range(total // len(block)):
+            digest.update(block)
+        baseline = self.gw.rss_kib()
+        peak = [baseline]
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                peak[0] = max(peak[0], self.gw.rss_kib())
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.gw.proxy_port, timeout=300)
+            conn.request("POST", "/big", body=(block for _ in range(total // len(block))), encode_chunked=True,
+                         headers={"Host": "stream.oto.tools", "Transfer-Encoding": "chunked"})
+            e = json.loads(conn.getresponse().read())
+            conn.close()
+        finally:
+            done.set()
+            sampler.join()
+        self.assertEqual(e["body_size"], total)
+        self.assertEqual(e["body_sha256"], digest.hexdigest())
+        growth_mib = (peak[0] - baseline) / 1024
+        self.assertLess(growth_mib, 64, f"RSS grew {growth_mib:.1f} MiB while 1 GiB passed through")
+
+
+class UpstreamErrorsTest(GatewayTestCase):
+    def test_backend_down_is_502(self):
+        dead = free_port()
+        self.gw.create_route(route_doc("r_dead", ["dead.oto.tools"], dead))
+        r = self.gw.proxy("GET", "/", "dead.oto.tools", headers={"Accept": "application/json"})
+        self.assertEqual(r.status, 502)
+        self.assertIn("Otoroshi-Error", r.json())
+
+    def test_backend_timeout_is_504(self):
+        route = route_doc("r_slow", ["slow.oto.tools"], self.backend.port)
+        route["backend"]["client"] = {"call_timeout": 300}
+        self.gw.create_route(route)
+        t0 = time.time()
+        r = self.gw.proxy("GET", "/slow?ms=3000", "slow.oto.tools", headers={"Accept": "application/json"})
+        self.assertEqual(r.status, 504)
+        self.assertLess(time.time() - t0, 2.5)
+
+    def test_weighted_round_robin(self):
+        other = EchoServer(name="backend-b").start()
+        try:
+            route = route_doc("r_rr", ["rr.oto.tools"], self.backend.port)
+            route["backend"]["targets"] = [
+                {"hostname": "127.0.0.1", "port": self.backend.port, "weight": 1},
+                {"hostname": "127.0.0.1", "port": other.port, "weight": 3},
+            ]
+            self.gw.create_route(route)
+            counts = {"backend-a": 0, "backend-b": 0}
+            conn = http.client.HTTPConnection("127.0.0.1", self.gw.proxy_port, timeout=10)
+            for _ in range(200):
+                conn.request("GET", "/", headers={"Host": "rr.oto.tools"})
+                counts[json.loads(conn.getresponse().read())["backend"]] += 1
+            conn.close()
+            self.assertGreater(counts["backend-b"], 130, counts)
+            self.assertGreater(counts["backend-a"], 30, counts)
+        finally:
+            other.stop()
+
+    def test_backup_target_used_only_when_primaries_fail(self):
+        other = EchoServer(name="backend-backup").start()
+        try:
+            route = route_doc("r_backup", ["backup.oto.tools"], self.backend.port)
+            route["backend"]["targets"] = [
+                {"hostname": "127.0.0.1", "port": self.backend.port},
+                {"hostname": "127.0.0.1", "port": other.port, "backup": True},
+            ]
+            self.gw.create_route(route)
+            for _ in range(10):
+                self.assertEqual(self.gw.proxy("GET", "/", "backup.oto.tools").json()["backend"], "backend-a")
+        finally:
+            other.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
