@@ -1,10 +1,15 @@
 // Engine micro-benchmarks (DESIGN §5): what one crossing costs. One question per benchmark:
-//   CallNopI32        host → guest, `() -> i32` fast path (the Extism call shape)
-//   CallNopI32Generic host → guest through the general call path (boxed values, result vector)
-//   CallWithDeadline  the fast path with a per-call deadline (watchdog arm + disarm)
+//   CallNopI32        host → guest, `() -> i32` fast path (the Extism call shape), store locked per call
+//   CallNopI32Locked  the same inside a StoreLock (how a VM lease would call: several calls per lock)
+//   CallNopI32Generic host → guest through the general call path (boxed values, result vector), locked
+//   CallWithDeadline  the locked fast path with a per-call deadline (watchdog arm + disarm)
 //   GuestToHost       guest → C++ host function, per call (a loop of 10 000 inside one guest call)
 //   GuestToGuest      guest → another instance's export (kernel-style import), per call
-//   InstantiateSmall  instantiate a small module (compiled once) in a warm store
+//   InstantiateSmall  instantiate a small module (compiled once) in a warm store: 2 host imports + 1 memory.
+//                     Dominated by the memory: V8 reserves 10 GiB of address space per wasm memory (guard
+//                     regions) and frees dropped instances' memories only at GC, so the figure includes that
+//                     churn.
+//   InstantiateNoImports{With,No}Memory  the same split by what it costs
 //   InstantiateKernelAndGuest  the VM shape: kernel instance + guest linked to it
 //   NewStore          a fresh isolate + context
 // Run: build-<x>/bench/engine_bench [--benchmark_filter=...]
@@ -58,10 +63,20 @@ void CallNopI32(benchmark::State& state) {
 }
 BENCHMARK(CallNopI32);
 
+void CallNopI32Locked(benchmark::State& state) {
+  auto store = engine().new_store();
+  auto instance = std::move(*store->instantiate(module("host_add"), host_imports()));
+  FuncHandle nop = *instance->func("nop");
+  StoreLock lock(*store);
+  for (auto _ : state) benchmark::DoNotOptimize(instance->call_i32(nop));
+}
+BENCHMARK(CallNopI32Locked);
+
 void CallNopI32Generic(benchmark::State& state) {
   auto store = engine().new_store();
   auto instance = std::move(*store->instantiate(module("host_add"), host_imports()));
   FuncHandle nop = *instance->func("nop");
+  StoreLock lock(*store);
   for (auto _ : state) benchmark::DoNotOptimize(instance->call(nop, {}));
 }
 BENCHMARK(CallNopI32Generic);
@@ -70,7 +85,9 @@ void CallWithDeadline(benchmark::State& state) {
   auto store = engine().new_store();
   auto instance = std::move(*store->instantiate(module("host_add"), host_imports()));
   FuncHandle nop = *instance->func("nop");
-  for (auto _ : state) benchmark::DoNotOptimize(instance->call_i32(nop, deadline_after(std::chrono::seconds(1))));
+  StoreLock lock(*store);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(instance->call_i32(nop, deadline_after(std::chrono::seconds(1))));
 }
 BENCHMARK(CallWithDeadline);
 
@@ -109,6 +126,20 @@ void InstantiateSmall(benchmark::State& state) {
   }
 }
 BENCHMARK(InstantiateSmall);
+
+void InstantiateNoImportsWithMemory(benchmark::State& state) {
+  auto store = engine().new_store();
+  ModulePtr m = module("kernel");
+  for (auto _ : state) benchmark::DoNotOptimize(store->instantiate(m, {}));
+}
+BENCHMARK(InstantiateNoImportsWithMemory);
+
+void InstantiateNoImportsNoMemory(benchmark::State& state) {
+  auto store = engine().new_store();
+  ModulePtr m = module("loop");
+  for (auto _ : state) benchmark::DoNotOptimize(store->instantiate(m, {}));
+}
+BENCHMARK(InstantiateNoImportsNoMemory);
 
 void InstantiateKernelAndGuest(benchmark::State& state) {
   auto store = engine().new_store();

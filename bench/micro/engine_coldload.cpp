@@ -1,6 +1,6 @@
-// Cold load of a big module in a fresh process, with and without the on-disk code cache: what a gateway restart
-// costs per plugin. Each run is one process (V8 also shares compiled modules in-process, so an in-process loop
-// would measure that cache, not ours).
+// Cold load of a big module in a fresh process, with and without the on-disk code cache: what a gateway
+// restart costs per plugin. Each run is one process (V8 also shares compiled modules in-process, so an
+// in-process loop would measure that cache, not ours).
 //   engine_coldload [--cache-dir DIR] [--wait] [module.wasm]
 // --wait blocks until the cache file is written (after TurboFan), as a first start would eventually do.
 // Prints: compile ms, first call ms, a full sweep of all functions ms (Liftoff vs TurboFan code shows here).
