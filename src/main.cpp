@@ -2,6 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -26,7 +29,20 @@ struct ServeFlags {
   std::string admin_credentials;
   int threads = 0;
   std::string log_level = "info";
+  std::string ready_file;
 };
+
+// Writes {"proxy_port":..,"admin_port":..} once both listeners are bound: how scripts and tests that start the
+// gateway on port 0 learn the ports. Written to a temporary name and renamed, so a reader never sees half a file.
+bool write_ready_file(const std::string& path, std::uint16_t proxy_port, std::uint16_t admin_port) {
+  std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return false;
+  std::fprintf(f, "{\"proxy_port\":%u,\"admin_port\":%u,\"pid\":%d}\n", proxy_port, admin_port,
+               static_cast<int>(::getpid()));
+  bool ok = std::fclose(f) == 0;
+  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
 
 int serve(const ServeFlags& flags) {
   using namespace wasmgate;
@@ -83,6 +99,11 @@ int serve(const ServeFlags& flags) {
   spdlog::info("wasmgate {} listening: proxy {} (port {}), admin {} (port {}), {} threads, data {}", WASMGATE_VERSION,
                options.listen, gateway.proxy_port(), options.admin_listen, gateway.admin_port(), options.threads,
                flags.data);
+  if (!flags.ready_file.empty() &&
+      !write_ready_file(flags.ready_file, gateway.proxy_port(), gateway.admin_port())) {
+    spdlog::error("cannot write --ready-file {}", flags.ready_file);
+    return 1;
+  }
   gateway.run();
   spdlog::info("wasmgate stopped");
   return 0;
@@ -115,6 +136,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off")
       ->envname("WASMGATE_LOG_LEVEL")
       ->capture_default_str();
+
+  serve_cmd->add_option("--ready-file", flags.ready_file,
+                        "write the bound ports as JSON to this file once listening (for scripts and tests)");
 
   CLI11_PARSE(app, argc, argv);
 

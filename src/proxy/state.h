@@ -33,10 +33,12 @@ class StateHolder {
 
  private:
   store::EntityStorePtr store_;
+  std::mutex reload_mu_;   // one reload at a time (admin writes and the periodic timer may race)
   mutable std::mutex mu_;  // guards snapshot_ (writers and the slow path of readers)
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<std::uint64_t> version_{0};
-  std::uint64_t store_version_seen_ = 0;
+  std::uint64_t store_version_seen_ = 0;  // guarded by reload_mu_
+  bool loaded_once_ = false;              // guarded by reload_mu_
 };
 
 }  // namespace wasmgate::proxy

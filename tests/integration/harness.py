@@ -86,7 +86,8 @@ class Gateway:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"wasmgate exited with {self.proc.returncode}: {self.read_log()[-2000:]}")
             if os.path.exists(ready):
-                info = json.load(open(ready))
+                with open(ready) as f:
+                    info = json.load(f)
                 self.proxy_port, self.admin_port = info["proxy_port"], info["admin_port"]
                 if request(self.admin_port, "GET", "/health").status == 200:
                     return self

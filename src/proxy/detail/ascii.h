@@ -1,0 +1,23 @@
+// ASCII-only case folding for header names: no locale lookups on the hot path (std::tolower consults the C locale
+// on every call).
+#pragma once
+
+#include <string_view>
+
+namespace wasmgate::proxy::detail {
+
+constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+constexpr bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+constexpr bool ascii_istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && ascii_iequals(s.substr(0, prefix.size()), prefix);
+}
+
+}  // namespace wasmgate::proxy::detail

@@ -1,0 +1,70 @@
+// Beast types and helpers shared by the two translation units that speak HTTP (http_session.cpp,
+// proxy_call.cpp). Include nowhere else: Beast's HTTP templates are what makes a file slow to compile.
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/http_message.h"
+#include "proxy/worker.h"
+
+namespace wasmgate::proxy::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+using RequestParser = http::request_parser<http::buffer_body>;
+using ResponseParser = http::response_parser<http::buffer_body>;
+
+// Every await returns its error as a value: the data path does not throw.
+inline constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+inline constexpr std::string_view kContinueLine = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// The client side of one connection, as the request handlers see it.
+struct ClientConnection {
+  tcp::socket& socket;
+  Deadline& deadline;
+  beast::flat_buffer& buffer;  // bytes read but not parsed yet (the rest of this request, pipelined ones)
+  std::string& wire_head;      // scratch for rendered message heads, reused across requests
+  std::string_view remote_ip;
+};
+
+// A relay buffer borrowed from the worker for the scope of one body transfer.
+class ChunkLease {
+ public:
+  explicit ChunkLease(Worker& worker) : worker_(worker), chunk_(worker.acquire_chunk()) {}
+  ~ChunkLease() { worker_.release_chunk(std::move(chunk_)); }
+  ChunkLease(const ChunkLease&) = delete;
+  ChunkLease& operator=(const ChunkLease&) = delete;
+  char* data() { return chunk_.get(); }
+
+ private:
+  Worker& worker_;
+  std::unique_ptr<char[]> chunk_;
+};
+
+// Writes a whole in-memory response (status, headers, body) with Content-Length and the keep-alive decision.
+// For HEAD, the body's length is announced and the body not sent. False when the write failed.
+asio::awaitable<bool> write_response(ClientConnection& client, HttpResponse response, unsigned version,
+                                     bool keep_alive, bool head);
+
+// Reads and discards what is left of the request body, at most kMaxDrainBodyBytes. True when the whole body was
+// read (the connection can serve the next request).
+asio::awaitable<bool> drain_body(Worker& worker, ClientConnection& client, RequestParser& parser);
+
+// The proxy path (proxy_call.cpp): routes the request whose head `parser` holds and streams it upstream and the
+// answer back. True when the client connection can serve another request.
+asio::awaitable<bool> serve_proxy(Worker& worker, ClientConnection& client, RequestParser& parser);
+
+}  // namespace wasmgate::proxy::detail

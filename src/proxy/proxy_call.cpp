@@ -1,0 +1,397 @@
+// The proxy path of one request: route it, pick a target, get a keep-alive connection, stream the request up and
+// the response down with one bounded buffer per direction, and map failures to Otoroshi's error answers.
+#include <sys/socket.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/write.hpp>
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "proxy/detail/beast_io.h"
+#include "proxy/detail/message_writer.h"
+#include "proxy/detail/upstream_connect.h"
+#include "proxy/error_response.h"
+#include "proxy/header_rules.h"
+#include "proxy/limits.h"
+#include "proxy/path_rewrite.h"
+#include "proxy/route_index.h"
+#include "proxy/target_selector.h"
+#include "proxy/upstream_pool.h"
+
+namespace wasmgate::proxy::detail {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+class FieldsHeaderSource final : public HeaderSource {
+ public:
+  explicit FieldsHeaderSource(const http::fields& fields) : fields_(fields) {}
+  std::optional<std::string_view> get(std::string_view name) const override {
+    const auto it = fields_.find(name);
+    if (it == fields_.end()) return std::nullopt;
+    return it->value();
+  }
+
+ private:
+  const http::fields& fields_;
+};
+
+std::string pool_key(const model::Target& t) {
+  const std::string& addr = t.ip_address && !t.ip_address->empty() ? *t.ip_address : t.hostname;
+  std::string key;
+  key.reserve(addr.size() + 6);
+  key += addr;
+  key += ':';
+  key += std::to_string(t.port);
+  return key;
+}
+
+milliseconds positive_ms(std::int64_t ms, milliseconds fallback) { return ms > 0 ? milliseconds(ms) : fallback; }
+
+// A reused connection the backend closed while it sat in the pool fails like this before any response byte.
+bool is_stale_connection_error(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+}
+
+// Before streaming a body (which cannot be replayed) on a pooled connection: has the backend closed it?
+bool socket_looks_alive(tcp::socket& socket) {
+  char c;
+  const ssize_t n = ::recv(socket.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n >= 0) return false;  // 0: closed by the backend; > 0: unsolicited bytes, not a clean keep-alive
+  return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+// Drops hop-by-hop headers (and those the Connection header names) from a parsed message.
+void strip_hop_by_hop(http::fields& fields) {
+  HopByHopFilter filter;
+  for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection;
+       ++it) {
+    filter.add_connection_header(it->value());
+  }
+  for (auto it = fields.begin(); it != fields.end();) {
+    if (filter.drop(it->name_string())) {
+      it = fields.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+enum class SendResult { Ok, UpstreamFailed, ClientFailed };
+
+class ProxyCall {
+ public:
+  ProxyCall(Worker& worker, ClientConnection& client, RequestParser& parser)
+      : worker_(worker), client_(client), parser_(parser) {}
+
+  asio::awaitable<bool> run();
+
+ private:
+  void capture_request_facts();
+  void rewrite_request_head(std::string upstream_target, std::string_view original_host);
+  asio::awaitable<bool> fail(int status, std::string_view message);
+  asio::awaitable<SendResult> send_request(UpstreamConnection& conn, milliseconds io_timeout);
+  asio::awaitable<bool> relay_response(UpstreamConnectionPtr conn, ResponseParser& rp,
+                                       const model::ClientConfig& client_config);
+
+  Worker& worker_;
+  ClientConnection& client_;
+  RequestParser& parser_;
+
+  // Read from the request before its head is rewritten for the backend.
+  std::optional<std::string> accept_;
+  std::optional<std::string> otoroshi_state_;
+  unsigned version_ = 11;
+  bool head_request_ = false;
+  bool client_keep_ = false;
+  bool expect_continue_ = false;
+  bool continue_sent_ = false;
+  // A body that fit whole in the first relay chunk stays there, so a stale pooled connection can be retried with
+  // it; a longer body is streamed and, once its first bytes left the client, the request cannot be replayed.
+  std::optional<ChunkLease> body_chunk_;
+  std::size_t buffered_body_bytes_ = 0;
+  bool body_buffered_whole_ = false;
+  bool body_streamed_ = false;
+  bool replayable() const { return !body_streamed_; }
+};
+
+void ProxyCall::capture_request_facts() {
+  auto& req = parser_.get();
+  version_ = req.version();
+  head_request_ = req.method() == http::verb::head;
+  client_keep_ = req.keep_alive() && !worker_.stopping();
+  if (auto it = req.find(http::field::accept); it != req.end()) accept_.emplace(it->value());
+  if (auto it = req.find("Otoroshi-State"); it != req.end()) otoroshi_state_.emplace(it->value());
+  if (auto it = req.find(http::field::expect); it != req.end()) expect_continue_ = expects_continue(it->value());
+}
+
+void ProxyCall::rewrite_request_head(std::string upstream_target, std::string_view original_host) {
+  auto& req = parser_.get();
+  std::string forwarded_for;
+  {
+    std::optional<std::string_view> existing;
+    if (auto it = req.find("X-Forwarded-For"); it != req.end()) existing = it->value();
+    forwarded_for = append_forwarded_for(existing, client_.remote_ip);
+  }
+  std::string forwarded_host(original_host);  // original_host may point into the fields we are about to change
+  strip_hop_by_hop(req.base());
+  // We answer Expect: 100-continue ourselves (the backend gets the body only once we stream it).
+  req.erase(http::field::expect);
+  req.target(upstream_target);
+  req.version(11);
+  req.set("X-Forwarded-For", forwarded_for);
+  req.set("X-Forwarded-Proto", "http");
+  req.set("X-Forwarded-Host", forwarded_host);
+}
+
+asio::awaitable<bool> ProxyCall::fail(int status, std::string_view message) {
+  bool keep = client_keep_;
+  if (!parser_.is_done()) {
+    // A client waiting for "100 Continue" has not sent its body: answering without reading it is the protocol.
+    const bool body_held_back = expect_continue_ && !continue_sent_;
+    keep = keep && !body_held_back && co_await drain_body(worker_, client_, parser_);
+  }
+  HttpResponse response = make_error_response(status, message, accept_, otoroshi_state_);
+  const bool ok = co_await write_response(client_, std::move(response), version_, keep, head_request_);
+  co_return ok && keep;
+}
+
+asio::awaitable<SendResult> ProxyCall::send_request(UpstreamConnection& conn, milliseconds io_timeout) {
+  auto& req = parser_.get();
+  render_request_head(client_.wire_head, req.method_string(), req.target(), req.base());
+  MessageSender up(conn.socket, conn.deadline, client_.wire_head, req.chunked());
+
+  if (body_buffered_whole_) {  // a retry: the whole body is already in our chunk
+    auto ec = co_await up.send(body_chunk_->data(), buffered_body_bytes_, true, io_timeout);
+    co_return ec ? SendResult::UpstreamFailed : SendResult::Ok;
+  }
+  if (parser_.is_done()) {  // no body
+    auto ec = co_await up.send(nullptr, 0, true, io_timeout);
+    co_return ec ? SendResult::UpstreamFailed : SendResult::Ok;
+  }
+  // The head goes first: a stale pooled connection shows before any body byte is taken from the client.
+  if (auto ec = co_await up.send_head(io_timeout)) co_return SendResult::UpstreamFailed;
+
+  if (expect_continue_ && !continue_sent_) {
+    client_.deadline.expires_after(kClientIoTimeout);
+    auto [cec, cn] = co_await asio::async_write(client_.socket, asio::buffer(kContinueLine), kAwait);
+    if (cec) co_return SendResult::ClientFailed;
+    continue_sent_ = true;
+  }
+
+  if (!body_chunk_) body_chunk_.emplace(worker_);
+  bool first_read = true;
+  while (!parser_.is_done()) {
+    req.body().data = body_chunk_->data();
+    req.body().size = kRelayChunkBytes;
+    client_.deadline.expires_after(kClientIoTimeout);
+    // read_some: what arrived is relayed now, not held until the chunk is full.
+    auto [rec, rn] = co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
+    if (rec == http::error::need_buffer) rec = {};
+    if (rec) co_return SendResult::ClientFailed;
+    const std::size_t got = kRelayChunkBytes - req.body().size;
+    if (first_read && parser_.is_done()) {
+      body_buffered_whole_ = true;
+      buffered_body_bytes_ = got;
+    } else {
+      body_streamed_ = true;
+    }
+    first_read = false;
+    if (auto ec = co_await up.send(body_chunk_->data(), got, parser_.is_done(), io_timeout)) {
+      co_return SendResult::UpstreamFailed;
+    }
+  }
+  co_return SendResult::Ok;
+}
+
+asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, ResponseParser& rp,
+                                                const model::ClientConfig& client_config) {
+  auto& res = rp.get();
+  const bool upstream_keep = rp.keep_alive();
+  const unsigned status = res.result_int();
+  const bool has_body = !head_request_ && status >= 200 && status != 204 && status != 304;
+  strip_hop_by_hop(res.base());
+  res.version(11);
+
+  bool keep = client_keep_ && parser_.is_done() && !worker_.stopping();
+  if (has_body) {
+    if (res.chunked()) {
+      if (version_ < 11) {  // an HTTP/1.0 client cannot read chunks: send raw and close
+        res.chunked(false);
+        keep = false;
+      }
+    } else if (!res.has_content_length()) {  // body delimited by the backend closing
+      if (version_ >= 11) {
+        res.chunked(true);
+      } else {
+        keep = false;
+      }
+    }
+  }
+  res.keep_alive(keep);
+
+  render_response_head(client_.wire_head, status, res.reason(), res.base());
+  MessageSender down(client_.socket, client_.deadline, client_.wire_head, has_body && res.chunked());
+  // When body bytes came with the head (the common small answer), head and first piece leave in one write;
+  // otherwise the head goes now, so a slow or streaming body does not hold it back.
+  if (!has_body || conn->buffer.size() == 0) {
+    if (auto ec = co_await down.send_head(kClientIoTimeout)) co_return false;
+  }
+
+  if (has_body) {
+    const milliseconds io_timeout = positive_ms(client_config.idle_timeout_ms, milliseconds(60000));
+    ChunkLease chunk(worker_);
+    while (!rp.is_done()) {
+      res.body().data = chunk.data();
+      res.body().size = kRelayChunkBytes;
+      conn->deadline.expires_after(io_timeout);
+      // read_some: a streaming backend's bytes (SSE, long polls) reach the client as they arrive.
+      auto [rec, rn] = co_await http::async_read_some(conn->socket, conn->buffer, rp, kAwait);
+      if (rec == http::error::need_buffer) rec = {};
+      if (rec) {
+        // The status line is gone already: all we can do is cut the client connection.
+        spdlog::debug("backend {} failed mid-body ({}); closing the client connection", conn->key, rec.message());
+        co_return false;
+      }
+      const std::size_t got = kRelayChunkBytes - res.body().size;
+      if (auto ec = co_await down.send(chunk.data(), got, rp.is_done(), kClientIoTimeout)) co_return false;
+    }
+    // A body that was empty from the start: the head (and a last chunk) may still be pending.
+    if (auto ec = co_await down.send(nullptr, 0, true, kClientIoTimeout)) co_return false;
+  }
+
+  if (upstream_keep && rp.is_done()) {
+    worker_.upstream_pool().give_back(std::move(conn), Clock::now(),
+                                      positive_ms(client_config.idle_timeout_ms, milliseconds(0)));
+  }
+  co_return keep;
+}
+
+asio::awaitable<bool> ProxyCall::run() {
+  capture_request_facts();
+  auto& req = parser_.get();
+  const SnapshotPtr snapshot = worker_.snapshot();
+
+  const TargetParts parts = split_absolute_form(req.target());
+  const std::string_view host =
+      parts.authority.empty() ? std::string_view(req[http::field::host]) : parts.authority;
+  const SplitTarget split = split_target(parts.origin);
+  const FieldsHeaderSource headers(req.base());
+  auto match = snapshot->routes.match(MatchRequest{req.method_string(), host, split.path, split.query, &headers});
+  if (!match) co_return co_await fail(404, kMsgNoRoute);
+
+  const model::Route& route = *match->route;
+  const model::ClientConfig& client_config = route.backend.client;
+  std::string upstream_target = std::move(match->forwarded_path);
+  if (!split.query.empty()) {
+    upstream_target += '?';
+    upstream_target += split.query;
+  }
+  rewrite_request_head(std::move(upstream_target), host);  // `host` and `split` dangle from here on
+
+  const auto& targets = route.backend.targets;
+  const milliseconds connect_timeout = positive_ms(client_config.connection_timeout_ms, milliseconds(10000));
+  const milliseconds call_timeout = positive_ms(client_config.call_timeout_ms, milliseconds(30000));
+  const milliseconds io_timeout = positive_ms(client_config.idle_timeout_ms, milliseconds(60000));
+  const std::uint64_t counter = worker_.next_round_robin(match->slot);
+  int connect_attempts_left = std::clamp(1 + std::max(0, client_config.retries), 1, kMaxConnectAttempts);
+  bool stale_retry_left = true;
+  bool fresh_only = false;  // after a stale pooled connection: the others in the pool are likely stale too
+  std::uint64_t attempt = 0;
+
+  for (;;) {
+    const auto now = Clock::now();
+    auto picked = select_target(targets, counter + attempt, [&](std::size_t i) {
+      return !worker_.has_down_targets() || !worker_.target_down(pool_key(targets[i]), now);
+    });
+    if (!picked) picked = select_target(targets, counter + attempt);  // all marked down: try anyway
+    if (!picked) co_return co_await fail(502, kMsgNoTarget);
+    const model::Target& target = targets[*picked];
+    if (target.tls) co_return co_await fail(502, kMsgTlsBackendUnsupported);
+
+    std::string key = pool_key(target);
+    UpstreamConnectionPtr conn = fresh_only ? nullptr : worker_.upstream_pool().take(key, now);
+    if (conn && !parser_.is_done() && !socket_looks_alive(conn->socket)) conn.reset();
+    if (!conn) {
+      ConnectResult connected = co_await connect_upstream(worker_, target, key, connect_timeout);
+      if (connected.ec) {
+        // Warn when a target goes down, not on every request that still tries it (a dead backend under load
+        // would flood the log).
+        const bool already_down = worker_.target_down(key, Clock::now());
+        worker_.mark_target_down(key, Clock::now());
+        spdlog::log(already_down ? spdlog::level::debug : spdlog::level::warn,
+                    "route {}: connecting to {} failed: {}", route.id, key,
+                    connected.timed_out ? "no answer within " + std::to_string(connect_timeout.count()) + " ms"
+                                        : connected.ec.message());
+        if (--connect_attempts_left > 0) {
+          ++attempt;
+          continue;
+        }
+        if (connected.timed_out) co_return co_await fail(504, kMsgBackendTimeout);
+        if (connected.ec == asio::error::connection_refused) co_return co_await fail(502, kMsgConnectionRefused);
+        co_return co_await fail(502, kMsgBackendError);
+      }
+      conn = std::move(connected.conn);
+    }
+
+    req.set(http::field::host, upstream_host_header(target));
+    const SendResult sent = co_await send_request(*conn, io_timeout);
+    if (sent == SendResult::ClientFailed) co_return false;
+    if (sent == SendResult::UpstreamFailed) {
+      if (conn->reused && replayable() && stale_retry_left) {
+        stale_retry_left = false;
+        fresh_only = true;
+        continue;
+      }
+      spdlog::warn("route {}: sending the request to {} failed", route.id, key);
+      co_return co_await fail(502, kMsgBackendError);
+    }
+
+    std::optional<ResponseParser> rp;
+    beast::error_code ec;
+    for (;;) {  // interim 1xx answers (100 Continue...) are consumed here, never relayed
+      rp.emplace();
+      rp->header_limit(kMaxResponseHeaderBytes);
+      rp->body_limit(boost::none);
+      if (head_request_) rp->skip(true);
+      conn->deadline.expires_after(call_timeout);
+      auto [rec, rn] = co_await http::async_read_header(conn->socket, conn->buffer, *rp, kAwait);
+      ec = rec;
+      if (ec || rp->get().result_int() >= 200 || rp->get().result_int() == 101) break;
+    }
+    if (ec) {
+      if (conn->deadline.expired()) {
+        spdlog::debug("route {}: {} sent no response head within {} ms", route.id, key, call_timeout.count());
+        co_return co_await fail(504, kMsgBackendTimeout);
+      }
+      if (conn->reused && replayable() && stale_retry_left && is_stale_connection_error(ec)) {
+        stale_retry_left = false;
+        fresh_only = true;
+        continue;
+      }
+      spdlog::warn("route {}: reading the response of {} failed: {}", route.id, key, ec.message());
+      co_return co_await fail(502, kMsgBackendError);
+    }
+    if (rp->get().result_int() == 101) {
+      // Upgrade is hop-by-hop and never forwarded, so a 101 is a backend bug; do not relay a protocol switch.
+      co_return co_await fail(502, kMsgBackendError);
+    }
+    co_return co_await relay_response(std::move(conn), *rp, client_config);
+  }
+}
+
+}  // namespace
+
+asio::awaitable<bool> serve_proxy(Worker& worker, ClientConnection& client, RequestParser& parser) {
+  ProxyCall call(worker, client, parser);
+  co_return co_await call.run();
+}
+
+}  // namespace wasmgate::proxy::detail

@@ -1,0 +1,24 @@
+#include "proxy/snapshot.h"
+
+namespace wasmgate::proxy {
+
+const model::WasmPlugin* Snapshot::find_wasm_plugin(const std::string& id) const {
+  const auto it = wasm_plugins.find(id);
+  return it == wasm_plugins.end() ? nullptr : it->second.get();
+}
+
+SnapshotPtr make_snapshot(std::uint64_t version, std::vector<model::RoutePtr> routes,
+                          std::vector<model::WasmPluginPtr> wasm_plugins,
+                          std::shared_ptr<const model::GlobalConfig> global_config) {
+  auto snap = std::make_shared<Snapshot>();
+  snap->version = version;
+  snap->routes = RouteIndex(std::move(routes));
+  snap->wasm_plugins.reserve(wasm_plugins.size());
+  for (auto& p : wasm_plugins) {
+    if (p) snap->wasm_plugins.emplace(p->id, std::move(p));
+  }
+  snap->global_config = global_config ? std::move(global_config) : std::make_shared<const model::GlobalConfig>();
+  return snap;
+}
+
+}  // namespace wasmgate::proxy
