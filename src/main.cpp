@@ -16,6 +16,7 @@
 #include "proxy/state.h"
 #include "store/entity_store.h"
 #include "wasm/engine/engine_info.h"
+#include "wasm/call_tool.h"
 
 namespace {
 
@@ -79,9 +80,12 @@ int serve(const ServeFlags& flags) {
   admin::AdminOptions admin_options;
   admin_options.client_id = client_id;
   admin_options.client_secret = client_secret;
-  auto admin_api = std::make_shared<admin::AdminApi>(*store, admin_options, [state] {
-    if (auto r = state->reload(); !r) spdlog::error("reloading entities after an admin write: {}", r.error().message);
-  });
+  auto admin_api =
+      std::make_shared<admin::AdminApi>(*store, admin_options, [state](const store::EntityChanges& changes) {
+        if (auto r = state->apply_changes(changes); !r) {
+          spdlog::error("applying an admin write to the proxy state: {}", r.error().message);
+        }
+      });
 
   proxy::GatewayOptions options;
   options.listen = flags.listen;
@@ -140,6 +144,25 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--ready-file", flags.ready_file,
                         "write the bound ports as JSON to this file once listening (for scripts and tests)");
 
+  // `call`: run one export of a plugin file through a VM (wasm/call_tool.h).
+  wasmgate::wasm::CallToolOptions call_options;
+  auto* call_cmd = app.add_subcommand("call", "call a function of a wasm plugin (Extism ABI) and print its output");
+  call_cmd->add_option("--wasm", call_options.wasm_path, "plugin file (.wasm)")->required();
+  call_cmd->add_option("--function", call_options.function, "exported function to call")->required();
+  call_cmd->add_option("--input", call_options.input, "input bytes (usually JSON)");
+  call_cmd->add_option("--input-file", call_options.input_file, "read the input from this file");
+  call_cmd->add_option("--config", call_options.config, "plugin config entry key=value (repeatable)");
+  call_cmd->add_option("--memory-pages", call_options.memory_pages, "memory budget in 64 KiB pages")
+      ->capture_default_str();
+  call_cmd->add_flag("--wasi", call_options.wasi, "link WASI preview1 imports");
+  call_cmd->add_option("--allow-host", call_options.allowed_hosts, "host glob http_request may call (repeatable)");
+  call_cmd->add_option("--allow-path", call_options.allowed_paths, "HOST:GUEST path for WASI (repeatable)");
+  call_cmd->add_option("--log-level", call_options.log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str();
+  call_cmd->add_option("--timeout-ms", call_options.timeout_ms, "per-call deadline")->capture_default_str();
+  call_cmd->add_option("--repeat", call_options.repeat, "calls on the same VM, one output per line")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   if (show_version) {
@@ -147,6 +170,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (serve_cmd->parsed()) return serve(flags);
+  if (call_cmd->parsed()) {
+    wasmgate::setup_logging(call_options.log_level);
+    return wasmgate::wasm::run_call_tool(call_options);
+  }
   std::fputs(app.help().c_str(), stdout);
   return 0;
 }

@@ -35,7 +35,8 @@ bool is_read(const std::string& method) {
 
 }  // namespace
 
-AdminApi::AdminApi(store::EntityStorePtr store, AdminOptions options, std::function<void()> on_change)
+AdminApi::AdminApi(store::EntityStorePtr store, AdminOptions options,
+                   std::function<void(const store::EntityChanges&)> on_change)
     : options_(std::move(options)),
       ctx_(std::make_shared<const AdminContext>(AdminContext{std::move(store), std::move(on_change)})),
       router_(std::make_shared<const Router>(make_admin_router(ctx_))) {}

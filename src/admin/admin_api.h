@@ -26,7 +26,8 @@ class AdminApi {
  public:
   // `on_change` runs after every successful write, before the response is returned, so that a change is live
   // on the proxy when the client sees the answer.
-  AdminApi(store::EntityStorePtr store, AdminOptions options, std::function<void()> on_change);
+  AdminApi(store::EntityStorePtr store, AdminOptions options,
+           std::function<void(const store::EntityChanges&)> on_change);
 
   // Thread-safe. Never throws: bad input is a 4xx with a JSON body naming the field and the reason.
   // GET /health answers 200 {"status":"ok"} without credentials (readiness probe); everything else needs

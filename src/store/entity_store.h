@@ -20,6 +20,14 @@ struct StoredEntity {
   boost::json::object json;
 };
 
+// What a successful write touched, so a reader can refresh only that. An empty id means every entity of the
+// kind (delete-all).
+struct EntityChange {
+  std::string kind;
+  std::string id;
+};
+using EntityChanges = std::vector<EntityChange>;
+
 // One write of a batch: an upsert (json set) or a delete (json empty).
 struct EntityWrite {
   std::string kind;

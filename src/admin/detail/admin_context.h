@@ -16,12 +16,15 @@ enum class Flavor {
 
 struct AdminContext {
   store::EntityStorePtr store;
-  std::function<void()> on_change;
+  std::function<void(const store::EntityChanges&)> on_change;
 
   // Called after each successful write and before the answer, so a client that sees the answer sees the
-  // change live on the proxy.
-  void notify_change() const {
-    if (on_change) on_change();
+  // change live on the proxy. `changes` names what was written.
+  void notify_change(const store::EntityChanges& changes) const {
+    if (on_change) on_change(changes);
+  }
+  void notify_change(std::string_view kind, std::string_view id) const {
+    notify_change(store::EntityChanges{{std::string(kind), std::string(id)}});
   }
 };
 

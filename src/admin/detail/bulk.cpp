@@ -184,7 +184,10 @@ HttpResponse bulk_entities(const AdminContext& ctx, const model::EntityType& typ
     if (auto r = ctx.store->apply(plan.writes()); !r) {
       return error_reply(Error{r.error().code, "_bulk: nothing was written: " + r.error().message});
     }
-    ctx.notify_change();
+    store::EntityChanges changes;
+    changes.reserve(plan.writes().size());
+    for (const auto& w : plan.writes()) changes.push_back({w.kind, w.id});
+    ctx.notify_change(changes);
   }
   return ndjson_reply(200, reports);
 }

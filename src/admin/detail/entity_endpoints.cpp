@@ -60,7 +60,7 @@ json::object without_stamps(json::object doc) {
 HttpResponse write_and_answer(const EntityScope& scope, std::string_view id, const json::object& doc,
                               int status) {
   if (auto r = scope.ctx.store->put(scope.type.plural, id, doc); !r) return error_reply(r.error());
-  scope.ctx.notify_change();
+  scope.ctx.notify_change(scope.type.plural, id);
   return json_reply(status, present(scope, doc));
 }
 
@@ -104,7 +104,7 @@ HttpResponse create_entity(const EntityScope& scope, const HttpRequest& request)
       return error_reply(409, conflict_message(scope.type, *id), id_extra(*id));
     return error_reply(r.error());
   }
-  scope.ctx.notify_change();
+  scope.ctx.notify_change(scope.type.plural, *id);
   return json_reply(201, present(scope, std::move(*doc)));
 }
 
@@ -159,7 +159,7 @@ HttpResponse delete_entity(const EntityScope& scope, std::string_view id) {
   auto removed = scope.ctx.store->remove(scope.type.plural, id);
   if (!removed) return error_reply(removed.error());
   if (!*removed) return not_found(scope, id);  // deleted by a concurrent request in between
-  scope.ctx.notify_change();
+  scope.ctx.notify_change(scope.type.plural, id);
   if (scope.flavor == Flavor::Legacy) return json_reply(200, json::object{{"deleted", true}});
   return json_reply(200, present(scope, std::move(*found.doc)));
 }
@@ -167,7 +167,7 @@ HttpResponse delete_entity(const EntityScope& scope, std::string_view id) {
 HttpResponse delete_all_entities(const EntityScope& scope) {
   auto removed = scope.ctx.store->remove_all(scope.type.plural);
   if (!removed) return error_reply(removed.error());
-  if (*removed > 0) scope.ctx.notify_change();
+  if (*removed > 0) scope.ctx.notify_change(scope.type.plural, "");
   HttpResponse r;
   r.status = 204;  // Otoroshi's NoContent
   return r;

@@ -36,7 +36,7 @@ HttpResponse validate_and_store(const AdminContext& ctx, Flavor flavor, json::va
   if (auto r = ctx.store->put(model::kGlobalConfigKind, model::kGlobalConfigId, parsed->json); !r) {
     return error_reply(r.error());
   }
-  ctx.notify_change();
+  ctx.notify_change(model::kGlobalConfigKind, model::kGlobalConfigId);
   return json_reply(200, present(flavor, std::move(parsed->json)));
 }
 

@@ -36,6 +36,27 @@ TEST_F(AdminApiBehaviourTest, OnChangeRunsExactlyOncePerSuccessfulWrite) {
   EXPECT_EQ(changes_, 4);
 }
 
+TEST_F(AdminApiBehaviourTest, OnChangeNamesWhatWasWritten) {
+  using Changes = store::EntityChanges;
+  auto as_pairs = [](const Changes& c) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& x : c) out.emplace_back(x.kind, x.id);
+    return out;
+  };
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  call("POST", kRoutes, route_json("route_a"));
+  EXPECT_EQ(as_pairs(last_changes_), (Pairs{{"routes", "route_a"}}));
+  call("PATCH", std::string(kPlugins) + "/missing", R"({"name":"x"})");  // 404: no notification
+  EXPECT_EQ(as_pairs(last_changes_), (Pairs{{"routes", "route_a"}}));
+  call("POST", std::string(kPlugins) + "/_bulk", plugin_json("wasm-plugin_b") + "\n" + plugin_json("wasm-plugin_c"),
+       {{"Content-Type", "application/x-ndjson"}});
+  EXPECT_EQ(as_pairs(last_changes_), (Pairs{{"wasm-plugins", "wasm-plugin_b"}, {"wasm-plugins", "wasm-plugin_c"}}));
+  call("DELETE", kRoutes);
+  EXPECT_EQ(as_pairs(last_changes_), (Pairs{{"routes", ""}})) << "delete-all names the kind with an empty id";
+  call("PATCH", "/api/globalconfig", R"({"apiReadOnly":false})");
+  EXPECT_EQ(as_pairs(last_changes_), (Pairs{{"global-configs", "global"}}));
+}
+
 // A store whose reads see nothing and whose writes fail, as a full disk would.
 class BrokenStore final : public store::EntityStore {
  public:
@@ -68,7 +89,7 @@ class BrokenStore final : public store::EntityStore {
 
 TEST(AdminApiStoreFailure, WriteFailuresAre500NamingTheCauseAndDoNotNotify) {
   int changes = 0;
-  AdminApi api(std::make_shared<BrokenStore>(), AdminOptions{}, [&] { ++changes; });
+  AdminApi api(std::make_shared<BrokenStore>(), AdminOptions{}, [&](const store::EntityChanges&) { ++changes; });
   auto request = [](std::string method, std::string target, std::string body) {
     return HttpRequest{std::move(method),
                        std::move(target),

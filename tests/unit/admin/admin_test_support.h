@@ -30,7 +30,10 @@ class AdminApiTest : public ::testing::Test {
     auto opened = store::open_sqlite_entity_store(dir_.string());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = *opened;
-    api_ = std::make_unique<AdminApi>(store_, options(), [this] { ++changes_; });
+    api_ = std::make_unique<AdminApi>(store_, options(), [this](const store::EntityChanges& c) {
+      ++changes_;
+      last_changes_ = c;
+    });
   }
 
   void TearDown() override {
@@ -118,6 +121,7 @@ class AdminApiTest : public ::testing::Test {
   store::EntityStorePtr store_;
   std::unique_ptr<AdminApi> api_;
   int changes_ = 0;
+  store::EntityChanges last_changes_;
 };
 
 }  // namespace wasmgate::admin::testing

@@ -223,7 +223,7 @@ TEST_F(EntityCrudTest, YamlBodiesAre415) {
 TEST_F(EntityCrudTest, BodiesOverTheLimitAre413) {
   AdminOptions small;
   small.max_body_bytes = 16;
-  AdminApi api(store_, small, [this] { ++changes_; });
+  AdminApi api(store_, small, [this](const store::EntityChanges&) { ++changes_; });
   HttpRequest q;
   q.method = "POST";
   q.target = kPlugins;

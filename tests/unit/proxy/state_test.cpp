@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <map>
 #include <string>
 
@@ -110,6 +111,49 @@ TEST(StateHolder, OldSnapshotsStayValidWhileHeld) {
   ASSERT_TRUE(state.reload());
   EXPECT_EQ(state.current()->routes.size(), 0u);
   EXPECT_EQ(held->routes.size(), 1u);
+}
+
+TEST(StateHolder, ApplyChangesRereadsOnlyTheNamedEntities) {
+  auto store = std::make_shared<MemoryStore>();
+  store->set("routes", "r1", route_json("r1", "a.oto.tools"));
+  store->set("routes", "r2", route_json("r2", "b.oto.tools"));
+  StateHolder state(store);
+  ASSERT_TRUE(state.reload());
+  const auto* r2_before = state.current()->routes.routes()[1].get();
+  const int lists = store->list_calls;
+
+  store->set("routes", "r1", route_json("r1", "changed.oto.tools"));
+  store->set("routes", "r3", route_json("r3", "c.oto.tools"));
+  ASSERT_TRUE(state.apply_changes({{"routes", "r1"}, {"routes", "r3"}}));
+  EXPECT_EQ(store->list_calls, lists) << "a delta must not list the whole kind";
+  auto snap = state.current();
+  ASSERT_EQ(snap->routes.size(), 3u);
+  EXPECT_EQ(snap->routes.routes()[0]->frontend.domains[0].host, "changed.oto.tools");
+  EXPECT_EQ(snap->routes.routes()[1].get(), r2_before) << "untouched routes keep their parsed object";
+
+  store->erase("routes", "r3");
+  ASSERT_TRUE(state.apply_changes({{"routes", "r3"}}));
+  EXPECT_EQ(state.current()->routes.size(), 2u);
+
+  store->erase("routes", "r1");
+  store->erase("routes", "r2");
+  ASSERT_TRUE(state.apply_changes({{"routes", ""}}));  // delete-all
+  EXPECT_EQ(state.current()->routes.size(), 0u);
+}
+
+TEST(StateHolder, ReloadReusesParsedEntitiesWhoseJsonDidNotChange) {
+  auto store = std::make_shared<MemoryStore>();
+  store->set("routes", "r1", route_json("r1", "a.oto.tools"));
+  StateHolder state(store);
+  ASSERT_TRUE(state.reload());
+  // Stored documents are normalized ones in practice; store the normalized form to exercise the cache.
+  const auto normalized = state.current()->routes.routes()[0]->json;
+  store->set("routes", "r1", boost::json::serialize(normalized));
+  ASSERT_TRUE(state.reload());
+  const auto* first = state.current()->routes.routes()[0].get();
+  store->set("routes", "r2", route_json("r2", "b.oto.tools"));
+  ASSERT_TRUE(state.reload());
+  EXPECT_EQ(state.current()->routes.routes()[0].get(), first);
 }
 
 }  // namespace
