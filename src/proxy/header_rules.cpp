@@ -1,6 +1,7 @@
 #include "proxy/header_rules.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "proxy/detail/ascii.h"
 
@@ -62,18 +63,24 @@ std::string append_forwarded_for(std::optional<std::string_view> existing, std::
   return out;
 }
 
-std::string upstream_host_header(const model::Target& target) {
+void append_upstream_host_header(std::string& out, const model::Target& target) {
   const int default_port = target.tls ? 443 : 80;
-  std::string out;
   const bool ipv6 = !target.hostname.empty() && target.hostname.find(':') != std::string::npos && target.hostname.front() != '[';
-  out.reserve(target.hostname.size() + 8);
   if (ipv6) out.push_back('[');
   out.append(target.hostname);
   if (ipv6) out.push_back(']');
   if (target.port != default_port) {
+    char digits[16];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, target.port);
     out.push_back(':');
-    out.append(std::to_string(target.port));
+    out.append(digits, end);
   }
+}
+
+std::string upstream_host_header(const model::Target& target) {
+  std::string out;
+  out.reserve(target.hostname.size() + 8);
+  append_upstream_host_header(out, target);
   return out;
 }
 

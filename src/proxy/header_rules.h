@@ -32,6 +32,8 @@ std::string append_forwarded_for(std::optional<std::string_view> existing, std::
 
 // The Host sent upstream: the target's hostname, with ":port" unless it is the scheme's default.
 std::string upstream_host_header(const model::Target& target);
+// The same, appended to `out` (no temporary string on the proxy's hot path).
+void append_upstream_host_header(std::string& out, const model::Target& target);
 
 // Whether an Expect header asks for "100-continue" (case-insensitive).
 bool expects_continue(std::string_view expect);

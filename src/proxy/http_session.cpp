@@ -185,7 +185,8 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, Liste
   Deadline deadline(worker, socket);
   beast::flat_buffer buffer(kMaxClientBufferBytes);
   std::string wire_head;
-  ClientConnection client{socket, deadline, buffer, wire_head, remote_ip};
+  HeaderArena arena;
+  ClientConnection client{socket, deadline, buffer, wire_head, arena, remote_ip};
   auto registration = worker.register_session(socket);
   bool linger = false;
 
@@ -201,7 +202,10 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, Liste
       buffer.commit(n);
     }
 
-    RequestParser parser;
+    arena.reset();  // the previous request's parsers are gone
+    std::optional<RequestParser> parser_storage;
+    emplace_parser(parser_storage, arena);
+    RequestParser& parser = *parser_storage;
     parser.header_limit(kMaxRequestHeaderBytes);
     parser.body_limit(boost::none);  // bodies stream through (the admin path applies its own limit)
     deadline.expires_after(kHeaderReadTimeout);

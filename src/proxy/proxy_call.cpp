@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "proxy/detail/ascii.h"
 #include "proxy/detail/beast_io.h"
 #include "proxy/detail/message_writer.h"
 #include "proxy/detail/upstream_connect.h"
@@ -31,7 +32,7 @@ using std::chrono::milliseconds;
 
 class FieldsHeaderSource final : public HeaderSource {
  public:
-  explicit FieldsHeaderSource(const http::fields& fields) : fields_(fields) {}
+  explicit FieldsHeaderSource(const Fields& fields) : fields_(fields) {}
   std::optional<std::string_view> get(std::string_view name) const override {
     const auto it = fields_.find(name);
     if (it == fields_.end()) return std::nullopt;
@@ -39,7 +40,7 @@ class FieldsHeaderSource final : public HeaderSource {
   }
 
  private:
-  const http::fields& fields_;
+  const Fields& fields_;
 };
 
 std::string pool_key(const model::Target& t) {
@@ -68,19 +69,36 @@ bool socket_looks_alive(tcp::socket& socket) {
   return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
-// Drops hop-by-hop headers (and those the Connection header names) from a parsed message.
-void strip_hop_by_hop(http::fields& fields) {
-  HopByHopFilter filter;
-  for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection;
-       ++it) {
-    filter.add_connection_header(it->value());
+// What the proxy needs from a response head, in one linear pass (a dozen fields: cheaper than one tree lookup per
+// question). The hop-by-hop filter (the static list and the headers Connection names) decides which fields are
+// left out when the head is rendered for the client.
+struct ResponseHeadFacts {
+  HopByHopFilter hop_by_hop;
+  bool has_content_length = false;
+};
+ResponseHeadFacts scan_response_head(const Fields& fields) {
+  ResponseHeadFacts facts;
+  for (const auto& f : fields) {
+    if (f.name() == http::field::connection) facts.hop_by_hop.add_connection_header(f.value());
+    else if (f.name() == http::field::content_length) facts.has_content_length = true;
   }
-  for (auto it = fields.begin(); it != fields.end();) {
-    if (filter.drop(it->name_string())) {
-      it = fields.erase(it);
-    } else {
-      ++it;
+  return facts;
+}
+
+// Request headers the proxy sets itself (rendered after the forwarded ones, in this order).
+bool is_replaced_request_header(const Fields::value_type& f) {
+  switch (f.name()) {
+    case http::field::host:
+    case http::field::expect:  // we answer Expect: 100-continue ourselves (the backend gets the body as we stream it)
+      return true;
+    case http::field::unknown: {
+      const std::string_view name = f.name_string();
+      return name.size() >= 15 && ascii_istarts_with(name, "x-forwarded-") &&
+             (ascii_iequals(name, "x-forwarded-for") || ascii_iequals(name, "x-forwarded-proto") ||
+              ascii_iequals(name, "x-forwarded-host"));
     }
+    default:
+      return false;
   }
 }
 
@@ -95,7 +113,8 @@ class ProxyCall {
 
  private:
   void capture_request_facts();
-  void rewrite_request_head(std::string upstream_target, std::string_view original_host);
+  void plan_request_head(std::string upstream_target, std::string_view original_host);
+  void render_request_head(const model::Target& target);
   asio::awaitable<bool> fail(int status, std::string_view message);
   asio::awaitable<SendResult> send_request(UpstreamConnection& conn, milliseconds io_timeout);
   asio::awaitable<bool> relay_response(UpstreamConnectionPtr conn, ResponseParser& rp,
@@ -105,14 +124,23 @@ class ProxyCall {
   ClientConnection& client_;
   RequestParser& parser_;
 
-  // Read from the request before its head is rewritten for the backend.
-  std::optional<std::string> accept_;
-  std::optional<std::string> otoroshi_state_;
+  // Read from the request head (which stays unchanged: the upstream head is rendered from it, see
+  // render_request_head).
+  std::optional<std::string_view> accept_;
+  std::optional<std::string_view> otoroshi_state_;
+  std::optional<std::string_view> host_;
+  std::optional<std::string_view> forwarded_for_in_;
   unsigned version_ = 11;
   bool head_request_ = false;
   bool client_keep_ = false;
   bool expect_continue_ = false;
   bool continue_sent_ = false;
+  // The head sent upstream: the client's minus hop-by-hop and replaced headers, plus these.
+  HopByHopFilter request_hop_by_hop_;
+  std::string upstream_target_;
+  std::string forwarded_for_;
+  std::string forwarded_host_;
+  bool upstream_chunked_ = false;
   // A body that fit whole in the first relay chunk stays there, so a stale pooled connection can be retried with
   // it; a longer body is streamed and, once its first bytes left the client, the request cannot be replayed.
   std::optional<ChunkLease> body_chunk_;
@@ -122,33 +150,64 @@ class ProxyCall {
   bool replayable() const { return !body_streamed_; }
 };
 
+// One linear pass over the request fields (first occurrence wins, as with find()), instead of a tree lookup
+// per header.
 void ProxyCall::capture_request_facts() {
   auto& req = parser_.get();
   version_ = req.version();
   head_request_ = req.method() == http::verb::head;
   client_keep_ = req.keep_alive() && !worker_.stopping();
-  if (auto it = req.find(http::field::accept); it != req.end()) accept_.emplace(it->value());
-  if (auto it = req.find("Otoroshi-State"); it != req.end()) otoroshi_state_.emplace(it->value());
-  if (auto it = req.find(http::field::expect); it != req.end()) expect_continue_ = expects_continue(it->value());
+  bool expect_seen = false;
+  for (const auto& f : req) {
+    switch (f.name()) {
+      case http::field::host:
+        if (!host_) host_ = f.value();
+        break;
+      case http::field::accept:
+        if (!accept_) accept_ = f.value();
+        break;
+      case http::field::expect:
+        if (!expect_seen) expect_continue_ = expects_continue(f.value());
+        expect_seen = true;
+        break;
+      case http::field::connection:
+        request_hop_by_hop_.add_connection_header(f.value());
+        break;
+      case http::field::unknown: {
+        const std::string_view name = f.name_string();
+        if (!otoroshi_state_ && ascii_iequals(name, "otoroshi-state")) otoroshi_state_ = f.value();
+        if (!forwarded_for_in_ && ascii_iequals(name, "x-forwarded-for")) forwarded_for_in_ = f.value();
+        break;
+      }
+      default:
+        break;
+    }
+  }
 }
 
-void ProxyCall::rewrite_request_head(std::string upstream_target, std::string_view original_host) {
-  auto& req = parser_.get();
-  std::string forwarded_for;
-  {
-    std::optional<std::string_view> existing;
-    if (auto it = req.find("X-Forwarded-For"); it != req.end()) existing = it->value();
-    forwarded_for = append_forwarded_for(existing, client_.remote_ip);
+void ProxyCall::plan_request_head(std::string upstream_target, std::string_view original_host) {
+  forwarded_for_ = append_forwarded_for(forwarded_for_in_, client_.remote_ip);
+  forwarded_host_.assign(original_host);
+  upstream_target_ = std::move(upstream_target);
+  // Framing follows the forwarded Transfer-Encoding (dropped only if the Connection header names it).
+  upstream_chunked_ = parser_.chunked() && !request_hop_by_hop_.drop("Transfer-Encoding");
+}
+
+void ProxyCall::render_request_head(const model::Target& target) {
+  const auto& req = parser_.get();
+  std::string& out = client_.wire_head;
+  begin_request_head(out, req.method_string(), upstream_target_);
+  for (const auto& f : req) {
+    if (is_replaced_request_header(f) || request_hop_by_hop_.drop(f.name_string())) continue;
+    append_field(out, f.name_string(), f.value());
   }
-  std::string forwarded_host(original_host);  // original_host may point into the fields we are about to change
-  strip_hop_by_hop(req.base());
-  // We answer Expect: 100-continue ourselves (the backend gets the body only once we stream it).
-  req.erase(http::field::expect);
-  req.target(upstream_target);
-  req.version(11);
-  req.set("X-Forwarded-For", forwarded_for);
-  req.set("X-Forwarded-Proto", "http");
-  req.set("X-Forwarded-Host", forwarded_host);
+  append_field(out, "X-Forwarded-For", forwarded_for_);
+  append_field(out, "X-Forwarded-Proto", "http");
+  append_field(out, "X-Forwarded-Host", forwarded_host_);
+  out.append("Host: ");
+  append_upstream_host_header(out, target);
+  out.append("\r\n");
+  end_head(out);
 }
 
 asio::awaitable<bool> ProxyCall::fail(int status, std::string_view message) {
@@ -165,19 +224,20 @@ asio::awaitable<bool> ProxyCall::fail(int status, std::string_view message) {
 
 asio::awaitable<SendResult> ProxyCall::send_request(UpstreamConnection& conn, milliseconds io_timeout) {
   auto& req = parser_.get();
-  render_request_head(client_.wire_head, req.method_string(), req.target(), req.base());
-  MessageSender up(conn.socket, conn.deadline, client_.wire_head, req.chunked());
+  MessageSender up(conn.socket, conn.deadline, client_.wire_head, upstream_chunked_);
 
-  if (body_buffered_whole_) {  // a retry: the whole body is already in our chunk
-    auto ec = co_await up.send(body_chunk_->data(), buffered_body_bytes_, true, io_timeout);
-    co_return ec ? SendResult::UpstreamFailed : SendResult::Ok;
-  }
-  if (parser_.is_done()) {  // no body
-    auto ec = co_await up.send(nullptr, 0, true, io_timeout);
+  if (body_buffered_whole_ || parser_.is_done()) {  // a retry with the whole body in our chunk, or no body
+    const char* data = body_buffered_whole_ ? body_chunk_->data() : nullptr;
+    const std::size_t size = body_buffered_whole_ ? buffered_body_bytes_ : 0;
+    if (!up.frame(data, size, true)) co_return SendResult::Ok;
+    auto [ec, n] = co_await up.write(io_timeout);
     co_return ec ? SendResult::UpstreamFailed : SendResult::Ok;
   }
   // The head goes first: a stale pooled connection shows before any body byte is taken from the client.
-  if (auto ec = co_await up.send_head(io_timeout)) co_return SendResult::UpstreamFailed;
+  if (up.frame(nullptr, 0, false)) {
+    auto [ec, n] = co_await up.write(io_timeout);
+    if (ec) co_return SendResult::UpstreamFailed;
+  }
 
   if (expect_continue_ && !continue_sent_) {
     client_.deadline.expires_after(kClientIoTimeout);
@@ -204,8 +264,9 @@ asio::awaitable<SendResult> ProxyCall::send_request(UpstreamConnection& conn, mi
       body_streamed_ = true;
     }
     first_read = false;
-    if (auto ec = co_await up.send(body_chunk_->data(), got, parser_.is_done(), io_timeout)) {
-      co_return SendResult::UpstreamFailed;
+    if (up.frame(body_chunk_->data(), got, parser_.is_done())) {
+      auto [ec, n] = co_await up.write(io_timeout);
+      if (ec) co_return SendResult::UpstreamFailed;
     }
   }
   co_return SendResult::Ok;
@@ -217,32 +278,45 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
   const bool upstream_keep = rp.keep_alive();
   const unsigned status = res.result_int();
   const bool has_body = !head_request_ && status >= 200 && status != 204 && status != 304;
-  strip_hop_by_hop(res.base());
-  res.version(11);
+  const ResponseHeadFacts facts = scan_response_head(res.base());
+  const HopByHopFilter& hop_by_hop = facts.hop_by_hop;
+  bool chunked = rp.chunked();
 
   bool keep = client_keep_ && parser_.is_done() && !worker_.stopping();
   if (has_body) {
-    if (res.chunked()) {
+    if (chunked) {
       if (version_ < 11) {  // an HTTP/1.0 client cannot read chunks: send raw and close
         res.chunked(false);
+        chunked = false;
         keep = false;
       }
-    } else if (!res.has_content_length()) {  // body delimited by the backend closing
+    } else if (!facts.has_content_length) {  // body delimited by the backend closing
       if (version_ >= 11) {
         res.chunked(true);
+        chunked = true;
       } else {
         keep = false;
       }
     }
   }
-  res.keep_alive(keep);
 
-  render_response_head(client_.wire_head, status, res.reason(), res.base());
-  MessageSender down(client_.socket, client_.deadline, client_.wire_head, has_body && res.chunked());
+  // The backend's fields minus hop-by-hop ones; our own Connection decision last (HTTP/1.1: keep-alive is the
+  // default, so only "close" is said).
+  std::string& out = client_.wire_head;
+  begin_response_head(out, status, res.reason());
+  for (const auto& f : res) {
+    if (!hop_by_hop.drop(f.name_string())) append_field(out, f.name_string(), f.value());
+  }
+  if (!keep) append_field(out, "Connection", "close");
+  end_head(out);
+  MessageSender down(client_.socket, client_.deadline, out, has_body && chunked);
   // When body bytes came with the head (the common small answer), head and first piece leave in one write;
   // otherwise the head goes now, so a slow or streaming body does not hold it back.
   if (!has_body || conn->buffer.size() == 0) {
-    if (auto ec = co_await down.send_head(kClientIoTimeout)) co_return false;
+    if (down.frame(nullptr, 0, false)) {
+      auto [ec, n] = co_await down.write(kClientIoTimeout);
+      if (ec) co_return false;
+    }
   }
 
   if (has_body) {
@@ -261,10 +335,16 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
         co_return false;
       }
       const std::size_t got = kRelayChunkBytes - res.body().size;
-      if (auto ec = co_await down.send(chunk.data(), got, rp.is_done(), kClientIoTimeout)) co_return false;
+      if (down.frame(chunk.data(), got, rp.is_done())) {
+        auto [wec, wn] = co_await down.write(kClientIoTimeout);
+        if (wec) co_return false;
+      }
     }
     // A body that was empty from the start: the head (and a last chunk) may still be pending.
-    if (auto ec = co_await down.send(nullptr, 0, true, kClientIoTimeout)) co_return false;
+    if (down.frame(nullptr, 0, true)) {
+      auto [wec, wn] = co_await down.write(kClientIoTimeout);
+      if (wec) co_return false;
+    }
   }
 
   if (upstream_keep && rp.is_done()) {
@@ -281,7 +361,7 @@ asio::awaitable<bool> ProxyCall::run() {
 
   const TargetParts parts = split_absolute_form(req.target());
   const std::string_view host =
-      parts.authority.empty() ? std::string_view(req[http::field::host]) : parts.authority;
+      parts.authority.empty() ? host_.value_or(std::string_view{}) : parts.authority;
   const SplitTarget split = split_target(parts.origin);
   const FieldsHeaderSource headers(req.base());
   auto match = snapshot->routes.match(MatchRequest{req.method_string(), host, split.path, split.query, &headers});
@@ -294,7 +374,7 @@ asio::awaitable<bool> ProxyCall::run() {
     upstream_target += '?';
     upstream_target += split.query;
   }
-  rewrite_request_head(std::move(upstream_target), host);  // `host` and `split` dangle from here on
+  plan_request_head(std::move(upstream_target), host);
 
   const auto& targets = route.backend.targets;
   const milliseconds connect_timeout = positive_ms(client_config.connection_timeout_ms, milliseconds(10000));
@@ -341,7 +421,7 @@ asio::awaitable<bool> ProxyCall::run() {
       conn = std::move(connected.conn);
     }
 
-    req.set(http::field::host, upstream_host_header(target));
+    render_request_head(target);
     const SendResult sent = co_await send_request(*conn, io_timeout);
     if (sent == SendResult::ClientFailed) co_return false;
     if (sent == SendResult::UpstreamFailed) {
@@ -357,7 +437,7 @@ asio::awaitable<bool> ProxyCall::run() {
     std::optional<ResponseParser> rp;
     beast::error_code ec;
     for (;;) {  // interim 1xx answers (100 Continue...) are consumed here, never relayed
-      rp.emplace();
+      emplace_parser(rp, client_.arena);
       rp->header_limit(kMaxResponseHeaderBytes);
       rp->body_limit(boost::none);
       if (head_request_) rp->skip(true);

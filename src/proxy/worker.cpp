@@ -55,7 +55,9 @@ asio::awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor, Liste
 Worker::Worker(std::size_t index, GatewayShared& shared)
     : index_(index),
       shared_(shared),
-      ioc_(std::make_unique<asio::io_context>(1)),
+      // One thread runs this context and every socket of it is used from that thread only, so the reactor's
+      // per-socket locks can go (other threads still post to it: the scheduler keeps its lock).
+      ioc_(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)),
       pool_(std::make_unique<UpstreamPool>()),
       sweep_timer_(std::make_unique<asio::steady_timer>(*ioc_)),
       drain_timer_(std::make_unique<asio::steady_timer>(*ioc_)),

@@ -10,10 +10,14 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
+#include <optional>
+#include <tuple>
+#include <utility>
 #include <string>
 #include <string_view>
 
 #include "core/http_message.h"
+#include "proxy/detail/header_arena.h"
 #include "proxy/worker.h"
 
 namespace wasmgate::proxy::detail {
@@ -23,8 +27,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-using RequestParser = http::request_parser<http::buffer_body>;
-using ResponseParser = http::response_parser<http::buffer_body>;
+// Header fields live in the connection's HeaderArena (see header_arena.h).
+using FieldAllocator = ArenaAllocator<char>;
+using Fields = http::basic_fields<FieldAllocator>;
+using RequestParser = http::request_parser<http::buffer_body, FieldAllocator>;
+using ResponseParser = http::response_parser<http::buffer_body, FieldAllocator>;
+
+// A parser whose fields allocate from `arena`.
+template <class Parser>
+void emplace_parser(std::optional<Parser>& parser, HeaderArena& arena) {
+  parser.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(FieldAllocator(arena)));
+}
 
 // Every await returns its error as a value: the data path does not throw.
 inline constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
@@ -37,6 +50,7 @@ struct ClientConnection {
   Deadline& deadline;
   beast::flat_buffer& buffer;  // bytes read but not parsed yet (the rest of this request, pipelined ones)
   std::string& wire_head;      // scratch for rendered message heads, reused across requests
+  HeaderArena& arena;          // the fields of the current request and its response; reset between requests
   std::string_view remote_ip;
 };
 

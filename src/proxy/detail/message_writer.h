@@ -3,7 +3,9 @@
 // head and the first body piece can leave together.
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/fields.hpp>
@@ -12,17 +14,40 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include "proxy/worker.h"
 
 namespace wasmgate::proxy::detail {
 
+// Building blocks of a message head in `out`: the start line (clears `out` first), fields, the blank line.
+// The proxy renders forwarded heads field by field, leaving out hop-by-hop ones, instead of editing Beast's
+// fields first (each edit is a tree update and an allocation).
+void begin_request_head(std::string& out, std::string_view method, std::string_view target);
+// "HTTP/1.1 <status> <reason>\r\n"; an empty reason takes the standard one.
+void begin_response_head(std::string& out, unsigned status, std::string_view reason);
+inline void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ", 2);
+  out.append(value);
+  out.append("\r\n", 2);
+}
+inline void end_head(std::string& out) { out.append("\r\n", 2); }
+
 // "METHOD target HTTP/1.1\r\n" + fields + "\r\n" into `out` (cleared first).
-void render_request_head(std::string& out, std::string_view method, std::string_view target,
-                         const boost::beast::http::fields& fields);
+template <class Fields>
+void render_request_head(std::string& out, std::string_view method, std::string_view target, const Fields& fields) {
+  begin_request_head(out, method, target);
+  for (const auto& f : fields) append_field(out, f.name_string(), f.value());
+  end_head(out);
+}
 // "HTTP/1.1 <status> <reason>\r\n" + fields + "\r\n" into `out`; an empty reason takes the standard one.
-void render_response_head(std::string& out, unsigned status, std::string_view reason,
-                          const boost::beast::http::fields& fields);
+template <class Fields>
+void render_response_head(std::string& out, unsigned status, std::string_view reason, const Fields& fields) {
+  begin_response_head(out, status, reason);
+  for (const auto& f : fields) append_field(out, f.name_string(), f.value());
+  end_head(out);
+}
 // "<hex size>\r\n" into `buf` (at least 18 bytes); returns the length written.
 std::size_t render_chunk_prefix(char* buf, std::size_t size);
 
@@ -32,14 +57,13 @@ class MessageSender {
   MessageSender(boost::asio::ip::tcp::socket& socket, Deadline& deadline, const std::string& head, bool chunked)
       : socket_(socket), deadline_(deadline), head_(head), chunked_(chunked) {}
 
-  // Sends the head if not sent yet, then `size` body bytes (none is fine), then the terminating chunk when
-  // `last` and chunked. Writes nothing when there is nothing to write.
-  boost::asio::awaitable<boost::beast::error_code> send(const char* data, std::size_t size, bool last,
-                                                        std::chrono::steady_clock::duration timeout);
-  // Sends the head alone (no-op once sent).
-  boost::asio::awaitable<boost::beast::error_code> send_head(std::chrono::steady_clock::duration timeout) {
-    return send(nullptr, 0, false, timeout);
-  }
+  // Frames the next write: the head if not sent yet, then `size` body bytes (none is fine), then the terminating
+  // chunk when `last` and chunked. False when there is nothing to write. `data` must live until write() ends.
+  bool frame(const char* data, std::size_t size, bool last);
+  // Writes what frame() prepared. Not a coroutine of its own: the caller awaits the write directly (one
+  // coroutine frame less per write). After an error the message is broken: callers give up on it.
+  boost::asio::awaitable<std::tuple<boost::beast::error_code, std::size_t>> write(
+      std::chrono::steady_clock::duration timeout);
   bool head_sent() const { return head_sent_; }
 
  private:
@@ -50,6 +74,7 @@ class MessageSender {
   bool head_sent_ = false;
   bool finished_ = false;
   char prefix_[24];
+  std::array<boost::asio::const_buffer, 5> buffers_{};
 };
 
 }  // namespace wasmgate::proxy::detail
