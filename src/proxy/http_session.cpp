@@ -186,7 +186,8 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, Liste
   beast::flat_buffer buffer(kMaxClientBufferBytes);
   std::string wire_head;
   HeaderArena arena;
-  ClientConnection client{socket, deadline, buffer, wire_head, arena, remote_ip};
+  ProxyCallSlot proxy_call;  // after `arena`: its fields live there
+  ClientConnection client{socket, deadline, buffer, wire_head, arena, remote_ip, proxy_call};
   auto registration = worker.register_session(socket);
   bool linger = false;
 
@@ -225,6 +226,7 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, Liste
     const bool admin = kind == ListenerKind::Admin || is_admin_host(parser.get()[http::field::host]);
     const bool keep = admin ? co_await serve_admin(worker, client, parser, kind)
                             : co_await serve_proxy(worker, client, parser);
+    proxy_call.reset();  // its parser's fields are in `arena`, which the next request reuses
     if (!keep) {
       linger = !parser.is_done();
       break;

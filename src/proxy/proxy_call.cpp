@@ -8,6 +8,8 @@
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -148,6 +150,10 @@ class ProxyCall {
   bool body_buffered_whole_ = false;
   bool body_streamed_ = false;
   bool replayable() const { return !body_streamed_; }
+  // The backend's answer. Kept here rather than in run()'s coroutine frame: asio recycles frames of at most
+  // ~1 KiB per thread, and run() fits under that only without the parser (one malloc/free less per request).
+  std::optional<ResponseParser> response_parser_;
+  std::optional<MessageSender> head_sender_;  // a bodiless request's head (also kept out of run()'s frame)
 };
 
 // One linear pass over the request fields (first occurrence wins, as with find()), instead of a tree lookup
@@ -386,15 +392,25 @@ asio::awaitable<bool> ProxyCall::run() {
   bool fresh_only = false;  // after a stale pooled connection: the others in the pool are likely stale too
   std::uint64_t attempt = 0;
 
+  // Failures leave the loop with a status and message, answered once below: every `co_await fail(...)` site
+  // would add its own temporaries to the coroutine frame.
+  int fail_status = 502;
+  std::string_view fail_message = kMsgBackendError;
   for (;;) {
     const auto now = Clock::now();
     auto picked = select_target(targets, counter + attempt, [&](std::size_t i) {
       return !worker_.has_down_targets() || !worker_.target_down(pool_key(targets[i]), now);
     });
     if (!picked) picked = select_target(targets, counter + attempt);  // all marked down: try anyway
-    if (!picked) co_return co_await fail(502, kMsgNoTarget);
+    if (!picked) {
+      fail_message = kMsgNoTarget;
+      break;
+    }
     const model::Target& target = targets[*picked];
-    if (target.tls) co_return co_await fail(502, kMsgTlsBackendUnsupported);
+    if (target.tls) {
+      fail_message = kMsgTlsBackendUnsupported;
+      break;
+    }
 
     std::string key = pool_key(target);
     UpstreamConnectionPtr conn = fresh_only ? nullptr : worker_.upstream_pool().take(key, now);
@@ -414,15 +430,29 @@ asio::awaitable<bool> ProxyCall::run() {
           ++attempt;
           continue;
         }
-        if (connected.timed_out) co_return co_await fail(504, kMsgBackendTimeout);
-        if (connected.ec == asio::error::connection_refused) co_return co_await fail(502, kMsgConnectionRefused);
-        co_return co_await fail(502, kMsgBackendError);
+        if (connected.timed_out) {
+          fail_status = 504;
+          fail_message = kMsgBackendTimeout;
+        } else if (connected.ec == asio::error::connection_refused) {
+          fail_message = kMsgConnectionRefused;
+        }
+        break;
       }
       conn = std::move(connected.conn);
     }
 
     render_request_head(target);
-    const SendResult sent = co_await send_request(*conn, io_timeout);
+    SendResult sent = SendResult::Ok;
+    if (parser_.is_done() && !body_buffered_whole_) {
+      // No body (the common case): the head is written from here, without send_request's coroutine frame.
+      MessageSender& up = head_sender_.emplace(conn->socket, conn->deadline, client_.wire_head, upstream_chunked_);
+      if (up.frame(nullptr, 0, true)) {
+        auto [wec, wn] = co_await up.write(io_timeout);
+        if (wec) sent = SendResult::UpstreamFailed;
+      }
+    } else {
+      sent = co_await send_request(*conn, io_timeout);
+    }
     if (sent == SendResult::ClientFailed) co_return false;
     if (sent == SendResult::UpstreamFailed) {
       if (conn->reused && replayable() && stale_retry_left) {
@@ -431,10 +461,10 @@ asio::awaitable<bool> ProxyCall::run() {
         continue;
       }
       spdlog::warn("route {}: sending the request to {} failed", route.id, key);
-      co_return co_await fail(502, kMsgBackendError);
+      break;
     }
 
-    std::optional<ResponseParser> rp;
+    std::optional<ResponseParser>& rp = response_parser_;
     beast::error_code ec;
     for (;;) {  // interim 1xx answers (100 Continue...) are consumed here, never relayed
       emplace_parser(rp, client_.arena);
@@ -449,7 +479,9 @@ asio::awaitable<bool> ProxyCall::run() {
     if (ec) {
       if (conn->deadline.expired()) {
         spdlog::debug("route {}: {} sent no response head within {} ms", route.id, key, call_timeout.count());
-        co_return co_await fail(504, kMsgBackendTimeout);
+        fail_status = 504;
+        fail_message = kMsgBackendTimeout;
+        break;
       }
       if (conn->reused && replayable() && stale_retry_left && is_stale_connection_error(ec)) {
         stale_retry_left = false;
@@ -457,21 +489,26 @@ asio::awaitable<bool> ProxyCall::run() {
         continue;
       }
       spdlog::warn("route {}: reading the response of {} failed: {}", route.id, key, ec.message());
-      co_return co_await fail(502, kMsgBackendError);
+      break;
     }
-    if (rp->get().result_int() == 101) {
-      // Upgrade is hop-by-hop and never forwarded, so a 101 is a backend bug; do not relay a protocol switch.
-      co_return co_await fail(502, kMsgBackendError);
-    }
+    // Upgrade is hop-by-hop and never forwarded, so a 101 is a backend bug; do not relay a protocol switch.
+    if (rp->get().result_int() == 101) break;
     co_return co_await relay_response(std::move(conn), *rp, client_config);
   }
+  co_return co_await fail(fail_status, fail_message);
 }
 
 }  // namespace
 
+// Not a coroutine: the call's state lives in the connection's slot (emptied by the caller once the returned
+// awaitable is done), so only run() has a frame.
 asio::awaitable<bool> serve_proxy(Worker& worker, ClientConnection& client, RequestParser& parser) {
-  ProxyCall call(worker, client, parser);
-  co_return co_await call.run();
+  static_assert(sizeof(ProxyCall) <= ProxyCallSlot::kBytes);
+  static_assert(alignof(ProxyCall) <= alignof(std::max_align_t));
+  client.proxy_call.reset();
+  auto* call = new (client.proxy_call.storage()) ProxyCall(worker, client, parser);
+  client.proxy_call.set_destroy([](void* p) { static_cast<ProxyCall*>(p)->~ProxyCall(); });
+  return call->run();
 }
 
 }  // namespace wasmgate::proxy::detail

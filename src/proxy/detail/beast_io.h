@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -44,6 +45,27 @@ inline constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 inline constexpr std::string_view kContinueLine = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// Room for the proxy path's per-request state (ProxyCall, proxy_call.cpp) in the connection's coroutine frame, so
+// a request does not allocate a coroutine frame just to hold it. Emptied when the request is done.
+class ProxyCallSlot {
+ public:
+  static constexpr std::size_t kBytes = 1024;
+  ProxyCallSlot() = default;
+  ProxyCallSlot(const ProxyCallSlot&) = delete;
+  ProxyCallSlot& operator=(const ProxyCallSlot&) = delete;
+  ~ProxyCallSlot() { reset(); }
+  void* storage() { return storage_; }
+  // `destroy` ends the object constructed in storage(); reset() calls it once.
+  void set_destroy(void (*destroy)(void*)) { destroy_ = destroy; }
+  void reset() {
+    if (auto destroy = std::exchange(destroy_, nullptr)) destroy(storage_);
+  }
+
+ private:
+  alignas(std::max_align_t) std::byte storage_[kBytes];
+  void (*destroy_)(void*) = nullptr;
+};
+
 // The client side of one connection, as the request handlers see it.
 struct ClientConnection {
   tcp::socket& socket;
@@ -52,6 +74,7 @@ struct ClientConnection {
   std::string& wire_head;      // scratch for rendered message heads, reused across requests
   HeaderArena& arena;          // the fields of the current request and its response; reset between requests
   std::string_view remote_ip;
+  ProxyCallSlot& proxy_call;  // the current proxied request's state; reset before `arena` is
 };
 
 // A relay buffer borrowed from the worker for the scope of one body transfer.
@@ -78,7 +101,8 @@ asio::awaitable<bool> write_response(ClientConnection& client, HttpResponse resp
 asio::awaitable<bool> drain_body(Worker& worker, ClientConnection& client, RequestParser& parser);
 
 // The proxy path (proxy_call.cpp): routes the request whose head `parser` holds and streams it upstream and the
-// answer back. True when the client connection can serve another request.
+// answer back. True when the client connection can serve another request. The request's state is built in
+// client.proxy_call: the caller resets that slot once the returned awaitable is done (before the arena is reused).
 asio::awaitable<bool> serve_proxy(Worker& worker, ClientConnection& client, RequestParser& parser);
 
 }  // namespace wasmgate::proxy::detail
