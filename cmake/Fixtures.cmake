@@ -24,9 +24,11 @@ function(wasmgate_wasm_fixtures out_var)
         COMMAND ${WAT2WASM} "${_src}" -o "${_out}"
         DEPENDS "${_src}" COMMENT "wat2wasm ${_name}.wat" VERBATIM)
     elseif(_ext STREQUAL ".c")
+      get_filename_component(_dir "${_src}" DIRECTORY)
+      file(GLOB _headers "${_dir}/*.h")  # a fixture folder's own headers (e.g. extism/extism_pdk.h)
       add_custom_command(OUTPUT "${_out}"
         COMMAND ${CLANG14} ${WASMGATE_WASM_CFLAGS} "${_src}" -o "${_out}"
-        DEPENDS "${_src}" COMMENT "clang-14 --target=wasm32 ${_name}.c" VERBATIM)
+        DEPENDS "${_src}" ${_headers} COMMENT "clang-14 --target=wasm32 ${_name}.c" VERBATIM)
     else()
       message(FATAL_ERROR "wasm fixture ${_src}: expected .wat or .c")
     endif()
@@ -54,4 +56,18 @@ function(wasmgate_engine_benches)
   add_dependencies(engine_coldload wasm_fixtures_big)
 
   set_target_properties(engine_bench engine_coldload PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bench")
+endfunction()
+
+# wasmgate_vm_benches(): vm_call_bench (Google Benchmark: the cost of Vm::call on the Extism fixtures). Built with
+# `--target vm_call_bench`.
+function(wasmgate_vm_benches)
+  find_package(benchmark QUIET)
+  if(NOT benchmark_FOUND OR NOT TARGET wg_wasm)
+    return()
+  endif()
+  add_executable(vm_call_bench EXCLUDE_FROM_ALL "${PROJECT_SOURCE_DIR}/bench/micro/vm_call_bench.cpp")
+  target_link_libraries(vm_call_bench PRIVATE wg_wasm benchmark::benchmark)
+  target_compile_definitions(vm_call_bench PRIVATE WASMGATE_EXTISM_FIXTURES_DIR="${WASMGATE_EXTISM_FIXTURES_DIR}")
+  add_dependencies(vm_call_bench wasm_extism_fixtures)
+  set_target_properties(vm_call_bench PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bench")
 endfunction()

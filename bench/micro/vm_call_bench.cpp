@@ -1,0 +1,140 @@
+// Vm::call micro-benchmarks (DESIGN §5: the per-call path must stay lean). One question each:
+//   EngineFloor             bare engine call of the guest's `noop` (fast path + deadline), store pinned: the
+//                           floor any VM call pays
+//   PartPrepareCall         the kernel's wg_prepare_call alone (general call path: i64 in and out)
+//   PartMemoryView          one Memory::view() (the VM takes two per call)
+//   VmNoop/N                Vm::call("noop") with an N-byte input, store locked per call (no lease pin)
+//   VmNoopPinned/N          the same inside a pin (how a pool lease calls): the VM's own overhead is this
+//                           minus EngineFloor (prepare call, input memcpy, wg_state read, stats)
+//   VmEchoZeroCopyPinned/N  + an N-byte output copied out (guest sets the input block as output)
+//   VmEchoPinned/N          the PDK-style echo: guest copies input with input_load_u64 and output with
+//                           alloc + store_u64 (≈ N/4 wasm→wasm kernel calls): what a real plugin call costs
+// Run: build-<x>/bench/vm_call_bench [--benchmark_filter=...]
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "wasm/abi/extism/linker.h"
+#include "wasm/engine/v8/v8_engine.h"
+#include "wasm/vm.h"
+
+namespace {
+
+using namespace wasmgate;
+
+std::vector<std::uint8_t> fixture(const std::string& name) {
+  std::ifstream in(std::string(WASMGATE_EXTISM_FIXTURES_DIR) + "/" + name + ".wasm", std::ios::binary);
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+engine::Engine& engine() {
+  static std::unique_ptr<engine::Engine> e = engine::create_v8_engine();
+  return *e;
+}
+
+wasm::VmPtr echo_vm() {
+  wasm::VmSpec spec;
+  spec.wasm = fixture("echo");
+  spec.plugin_id = "bench";
+  spec.log_level = abi::PluginLogLevel::Off;
+  auto vm = wasm::Vm::create(engine(), std::move(spec));
+  if (!vm) throw std::runtime_error(vm.error().message);
+  return std::move(*vm);
+}
+
+// The kernel and echo guest linked in a pinned store, without a Vm: for the floor and the parts of a call.
+struct Linked {
+  engine::StorePtr store = engine().new_store();
+  std::optional<engine::StoreLock> lock;
+  engine::InstancePtr kernel, guest;
+
+  Linked() {
+    auto modules = wasm::compile_vm_modules(engine(), fixture("echo"), 100, "bench");
+    lock.emplace(*store);
+    kernel = std::move(*store->instantiate((*modules)->kernel, engine::Imports{}));
+    engine::Imports imports;
+    abi::add_extism_imports(imports, (*modules)->guest->info(), *kernel, {});
+    guest = std::move(*store->instantiate((*modules)->guest, imports));
+  }
+  ~Linked() {
+    guest.reset();
+    kernel.reset();
+    lock.reset();
+  }
+};
+
+void EngineFloor(benchmark::State& state) {
+  Linked linked;
+  const auto noop = *linked.guest->func("noop");
+  for (auto _ : state) {
+    auto rc = linked.guest->call_i32(noop, engine::deadline_after(std::chrono::seconds(10)));
+    benchmark::DoNotOptimize(rc);
+  }
+}
+BENCHMARK(EngineFloor);
+
+// Parts of Vm::call, each alone: the kernel's wg_prepare_call (general call path, i64 in and out) and one
+// Memory::view().
+void PartPrepareCall(benchmark::State& state) {
+  Linked linked;
+  const auto prepare = *linked.kernel->func("wg_prepare_call");
+  const engine::Value length[] = {engine::Value::i64(1024)};
+  for (auto _ : state) {
+    auto r = linked.kernel->call(prepare, length);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(PartPrepareCall);
+
+void PartMemoryView(benchmark::State& state) {
+  Linked linked;
+  engine::Memory* memory = linked.kernel->memory();
+  for (auto _ : state) benchmark::DoNotOptimize(memory->view());
+}
+BENCHMARK(PartMemoryView);
+
+void call_loop(benchmark::State& state, wasm::Vm& vm, const char* function) {
+  const std::string input(static_cast<std::size_t>(state.range(0)), 'x');
+  for (auto _ : state) {
+    auto out = vm.call(function, input);
+    if (!out) state.SkipWithError(out.error().message.c_str());
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+
+void VmNoop(benchmark::State& state) {
+  auto vm = echo_vm();
+  call_loop(state, *vm, "noop");
+}
+BENCHMARK(VmNoop)->Arg(1024);
+
+void VmNoopPinned(benchmark::State& state) {
+  auto vm = echo_vm();
+  auto pin = vm->pin();
+  call_loop(state, *vm, "noop");
+}
+BENCHMARK(VmNoopPinned)->Arg(0)->Arg(1024)->Arg(16384);
+
+void VmEchoZeroCopyPinned(benchmark::State& state) {
+  auto vm = echo_vm();
+  auto pin = vm->pin();
+  call_loop(state, *vm, "echo_zero_copy");
+}
+BENCHMARK(VmEchoZeroCopyPinned)->Arg(100)->Arg(1024)->Arg(16384);
+
+void VmEchoPinned(benchmark::State& state) {
+  auto vm = echo_vm();
+  auto pin = vm->pin();
+  call_loop(state, *vm, "echo");
+}
+BENCHMARK(VmEchoPinned)->Arg(100)->Arg(1024)->Arg(16384);
+
+}  // namespace
+
+BENCHMARK_MAIN();
