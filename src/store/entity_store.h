@@ -33,6 +33,9 @@ struct EntityWrite {
   std::string kind;
   std::string id;
   std::optional<boost::json::object> json;  // nullopt = delete
+  // With json set: insert only; the whole batch fails with Errc::Conflict if the id exists by then (closes the
+  // race between a bulk create's existence check and a concurrent single create).
+  bool create_only = false;
 };
 
 class EntityStore {

@@ -122,8 +122,15 @@ Result<std::optional<boost::json::object>> SqliteEntityStore::get(std::string_vi
 
 Result<void> SqliteEntityStore::create(std::string_view kind, std::string_view id,
                                        const boost::json::object& json) {
-  const std::string text = boost::json::serialize(json);
   std::lock_guard lock(mu_);
+  auto result = insert_locked(kind, id, json, fmt::format("create {}/{}", kind, id));
+  if (result) ++version_;
+  return result;
+}
+
+Result<void> SqliteEntityStore::insert_locked(std::string_view kind, std::string_view id,
+                                              const boost::json::object& json, std::string_view op) {
+  const std::string text = boost::json::serialize(json);
   detail::StatementRun run(stmts_.insert.get());
   run.bind(1, kind).bind(2, id).bind(3, text).bind(4, now_epoch_ms());
   // The primary key decides, atomically: no read-then-write race with another writer.
@@ -131,8 +138,7 @@ Result<void> SqliteEntityStore::create(std::string_view kind, std::string_view i
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return make_error(Errc::Conflict, fmt::format("{} '{}' already exists", kind, id));
   }
-  if (rc != SQLITE_DONE) return detail::storage_error(db_.get(), fmt::format("create {}/{}", kind, id));
-  ++version_;
+  if (rc != SQLITE_DONE) return detail::storage_error(db_.get(), std::string(op));
   return {};
 }
 
@@ -169,10 +175,12 @@ Result<void> SqliteEntityStore::apply(const std::vector<EntityWrite>& writes) {
   }
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const EntityWrite& write = writes[i];
-    const std::string op =
-        fmt::format("apply (write {} of {}): {}", i + 1, writes.size(), write.json ? "put" : "remove");
+    const std::string op = fmt::format("apply (write {} of {}): {}", i + 1, writes.size(),
+                                       !write.json ? "remove" : write.create_only ? "create" : "put");
     Result<void> result;
-    if (write.json) {
+    if (write.json && write.create_only) {
+      result = insert_locked(write.kind, write.id, *write.json, op);
+    } else if (write.json) {
       result = upsert_locked(write.kind, write.id, *write.json, op);
     } else if (auto removed = remove_locked(write.kind, write.id, op); !removed) {
       result = removed.take_error();

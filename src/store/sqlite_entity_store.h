@@ -54,6 +54,8 @@ class SqliteEntityStore final : public EntityStore {
   SqliteEntityStore(detail::DbHandle db, Statements statements, std::int64_t data_version);
 
   // Callers hold mu_. `op` prefixes error messages.
+  Result<void> insert_locked(std::string_view kind, std::string_view id, const boost::json::object& json,
+                            std::string_view op);
   Result<void> upsert_locked(std::string_view kind, std::string_view id, const boost::json::object& json,
                              std::string_view op);
   Result<bool> remove_locked(std::string_view kind, std::string_view id, std::string_view op);

@@ -37,6 +37,13 @@ class BulkPlan {
     writes_.push_back(store::EntityWrite{std::string(type_.plural), id, doc});
     overlay_[id] = std::move(doc);
   }
+  // A create the store must refuse if the id appeared since current() looked (a concurrent single create).
+  // Only when no earlier line of this batch touched the id: after a planned delete the row still exists.
+  void create(const std::string& id, json::object doc) {
+    const bool untouched = overlay_.find(id) == overlay_.end();
+    writes_.push_back(store::EntityWrite{std::string(type_.plural), id, doc, untouched});
+    overlay_[id] = std::move(doc);
+  }
   void remove(const std::string& id) {
     writes_.push_back(store::EntityWrite{std::string(type_.plural), id, std::nullopt});
     overlay_[id] = std::nullopt;
@@ -79,7 +86,7 @@ Result<json::object> plan_line(BulkOp op, const model::EntityType& type, json::v
     if (existing->has_value()) return make_error(Errc::Conflict, conflict_message(type, id));
     auto doc = prepare_document(type, std::move(line), id, Stamp::CreatedAt);
     if (!doc) return doc.take_error();
-    plan.put(id, std::move(*doc));
+    plan.create(id, std::move(*doc));
     return done_line(201, "created", id);
   }
 

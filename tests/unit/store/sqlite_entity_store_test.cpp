@@ -178,6 +178,20 @@ TEST_F(SqliteEntityStoreTest, ApplyLeavesNothingBehindWhenALaterWriteFails) {
   EXPECT_TRUE(store_->apply({{"routes", "after2", obj("{}")}}));
 }
 
+TEST_F(SqliteEntityStoreTest, ApplyCreateOnlyFailsTheBatchWithConflictWhenTheIdExists) {
+  ASSERT_TRUE(store_->put("routes", "taken", obj(R"({"v":0})")));
+  std::vector<EntityWrite> batch{
+      {"routes", "fresh", obj("{}"), true},
+      {"routes", "taken", obj(R"({"v":1})"), true},
+  };
+  auto applied = store_->apply(batch);
+  ASSERT_FALSE(applied);
+  EXPECT_EQ(applied.error().code, Errc::Conflict);
+  EXPECT_EQ(ids("routes"), std::vector<std::string>{"taken"});
+  EXPECT_EQ(**store_->get("routes", "taken"), obj(R"({"v":0})"));
+  EXPECT_TRUE(store_->apply({{"routes", "fresh", obj("{}"), true}}));
+}
+
 TEST_F(SqliteEntityStoreTest, EntitiesSurviveCloseAndReopen) {
   ASSERT_TRUE(store_->put("routes", "r1", obj(R"({"v":1})")));
   ASSERT_TRUE(store_->apply({{"routes", "r2", obj(R"({"v":2})")}}));
