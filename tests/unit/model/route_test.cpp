@@ -12,11 +12,7 @@ using testing::has;
 using testing::js;
 namespace json = boost::json;
 
-Route parse_ok(std::string_view text) {
-  Result<Route> r = parse_route(js(text));
-  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
-  return r.ok() ? std::move(r).value() : Route{};
-}
+Route parse_ok(std::string_view text) { return testing::expect_ok(parse_route(js(text))); }
 
 std::string error_of(std::string_view text) {
   Result<Route> r = parse_route(js(text));

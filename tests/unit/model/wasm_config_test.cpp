@@ -12,11 +12,7 @@ using testing::has;
 using testing::js;
 namespace json = boost::json;
 
-WasmConfig parse_ok(std::string_view text) {
-  Result<WasmConfig> c = parse_wasm_config(js(text));
-  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
-  return c.ok() ? std::move(c).value() : WasmConfig{};
-}
+WasmConfig parse_ok(std::string_view text) { return testing::expect_ok(parse_wasm_config(js(text))); }
 
 std::string error_of(std::string_view text, std::string_view path = "") {
   Result<WasmConfig> c = parse_wasm_config_at(js(text), path);

@@ -11,11 +11,7 @@ using testing::at;
 using testing::js;
 namespace json = boost::json;
 
-WasmPlugin parse_ok(std::string_view text) {
-  Result<WasmPlugin> p = parse_wasm_plugin(js(text));
-  EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
-  return p.ok() ? std::move(p).value() : WasmPlugin{};
-}
+WasmPlugin parse_ok(std::string_view text) { return testing::expect_ok(parse_wasm_plugin(js(text))); }
 
 std::string error_of(std::string_view text) {
   Result<WasmPlugin> p = parse_wasm_plugin(js(text));

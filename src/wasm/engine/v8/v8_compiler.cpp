@@ -11,6 +11,18 @@ namespace wasmgate::engine {
 
 namespace {
 
+// `WebAssembly.<name>` as a function (and the WebAssembly object, its receiver); false if absent.
+bool webassembly_function(v8::Isolate* isolate, v8::Local<v8::Context> context, const char* name,
+                          v8::Local<v8::Object>& wasm, v8::Local<v8::Function>& fn) {
+  wasm = get_object(context, context->Global(), "WebAssembly");
+  v8::Local<v8::Value> value;
+  if (wasm.IsEmpty() || !wasm->Get(context, v8_string(isolate, name)).ToLocal(&value) || !value->IsFunction()) {
+    return false;
+  }
+  fn = value.As<v8::Function>();
+  return true;
+}
+
 // Serializes a module once TurboFan has finished with it. Runs on a V8 background thread; it may outlive the
 // compile and the engine (it holds the cache state, not the engine). Counted as pending until it wrote or
 // died.
@@ -143,15 +155,14 @@ Result<V8Compiled> V8Compiler::compile_streaming(std::span<const std::uint8_t> b
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate_);
 
-  v8::Local<v8::Object> wasm = get_object(context, context->Global(), "WebAssembly");
-  v8::Local<v8::Value> fn_value;
-  if (wasm.IsEmpty() || !wasm->Get(context, v8_string(isolate_, "compileStreaming")).ToLocal(&fn_value) ||
-      !fn_value->IsFunction()) {
+  v8::Local<v8::Object> wasm;
+  v8::Local<v8::Function> compile_streaming;
+  if (!webassembly_function(isolate_, context, "compileStreaming", wasm, compile_streaming)) {
     return make_error(Errc::Internal, "wasm engine: WebAssembly.compileStreaming is unavailable");
   }
   v8::Local<v8::Value> arg = v8::External::New(isolate_, &job);
   v8::Local<v8::Value> promise_value;
-  if (!fn_value.As<v8::Function>()->Call(context, wasm, 1, &arg).ToLocal(&promise_value)) {
+  if (!compile_streaming->Call(context, wasm, 1, &arg).ToLocal(&promise_value)) {
     return compile_error(isolate_, try_catch.Exception());
   }
 
@@ -190,12 +201,9 @@ bool V8Compiler::validate(std::span<const std::uint8_t> bytes) {
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate_);
-  v8::Local<v8::Object> wasm = get_object(context, context->Global(), "WebAssembly");
-  v8::Local<v8::Value> validate_fn;
-  if (wasm.IsEmpty() || !wasm->Get(context, v8_string(isolate_, "validate")).ToLocal(&validate_fn) ||
-      !validate_fn->IsFunction()) {
-    return false;
-  }
+  v8::Local<v8::Object> wasm;
+  v8::Local<v8::Function> validate_fn;
+  if (!webassembly_function(isolate_, context, "validate", wasm, validate_fn)) return false;
   // Wraps our bytes without copying; detached right after, so V8 never touches them later.
   auto store = v8::ArrayBuffer::NewBackingStore(const_cast<std::uint8_t*>(bytes.data()), bytes.size(),
                                                 v8::BackingStore::EmptyDeleter, nullptr);
@@ -203,7 +211,7 @@ bool V8Compiler::validate(std::span<const std::uint8_t> bytes) {
   v8::Local<v8::Value> arg = buffer;
   v8::Local<v8::Value> valid;
   const bool ok =
-      validate_fn.As<v8::Function>()->Call(context, wasm, 1, &arg).ToLocal(&valid) && valid->IsTrue();
+      validate_fn->Call(context, wasm, 1, &arg).ToLocal(&valid) && valid->IsTrue();
   buffer->Detach();
   return ok;
 }
