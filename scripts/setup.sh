@@ -20,6 +20,8 @@ PACKAGES=(
   libuv1 libbrotli1 libc-ares2 libnghttp2-14 libssl3 libicu72 zlib1g
   # tests and benchmarks
   curl wrk nginx-light redis-server
+  # route plugin include/exclude patterns (linear-time regexes)
+  libre2-dev
 )
 
 missing=()
@@ -58,4 +60,20 @@ if [ ! -f "$LIBNODE_PREFIX/usr/include/node/v8-version.h" ] || \
   for deb in "$LIBNODE_PREFIX"/debs/libnode*.deb; do dpkg-deb -x "$deb" "$LIBNODE_PREFIX"; done
 else
   echo "setup: V8 present in $LIBNODE_PREFIX"
+fi
+
+# Node.js + npm packages for tests and benchmarks only (the Extism JS SDK as conformance/speed peer, the
+# AssemblyScript compiler for fixtures). The gateway itself never needs Node.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing Debian packages: nodejs npm"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+if [ ! -f tools/node/node_modules/.package-lock.json ] || \
+   ! cmp -s tools/node/package-lock.json tools/node/node_modules/.package-lock.json.src 2>/dev/null; then
+  echo "setup: npm ci in tools/node (@extism/extism, assemblyscript, @extism/as-pdk)"
+  ( cd tools/node && npm ci --no-audit --no-fund --loglevel=error )
+  cp tools/node/package-lock.json tools/node/node_modules/.package-lock.json.src
+else
+  echo "setup: npm packages present in tools/node"
 fi
