@@ -34,5 +34,10 @@ integration: build
 bench: build
 	@bash bench/proxy_vs_nginx.sh $(BUILD_DIR)/wasmgate
 
+# WASM runtime vs Node + @extism/extism (per-call echo, instantiate, cold load with/without code cache).
+.PHONY: bench-wasm
+bench-wasm: build
+	@bash bench/wasm_vs_extism.sh $(BUILD_DIR)
+
 clean:
 	rm -rf $(BUILD_DIR)

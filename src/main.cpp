@@ -10,15 +10,25 @@
 #include <string>
 #include <thread>
 
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <stop_token>
+
 #include "admin/admin_api.h"
 #include "core/logging.h"
+#include "plugins/plugin_runtime.h"
 #include "proxy/gateway.h"
 #include "proxy/state.h"
 #include "store/entity_store.h"
 #include "wasm/engine/engine_info.h"
+#include "wasm/engine/v8/v8_engine.h"
 #include "wasm/call_tool.h"
 
 namespace {
+
+// How often VM pools apply their kill options (idle/avg-duration/memory limits).
+constexpr std::chrono::seconds kPoolCleanInterval{5};
 
 constexpr const char* kDefaultClientId = "admin-api-apikey-id";
 constexpr const char* kDefaultClientSecret = "admin-api-apikey-secret";
@@ -94,8 +104,23 @@ int serve(const ServeFlags& flags) {
   if (options.threads <= 0) options.threads = 1;
   options.admin_max_body_bytes = admin_options.max_body_bytes;
 
+  // Wasm plugins: one engine (compiled code shared by sha256, V8's code cache under --data) and the runtime
+  // that keeps the VM pools of every plugin.
+  engine::EngineOptions engine_options;
+  engine_options.code_cache_dir = (std::filesystem::path(flags.data) / "code-cache").string();
+  const engine::EnginePtr wasm_engine = engine::create_v8_engine(engine_options);
+  auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(*wasm_engine);
+
   proxy::Gateway gateway(options, state,
                          [admin_api](const HttpRequest& request) { return admin_api->handle(request); });
+  gateway.set_plugin_runtime(plugin_runtime);
+  // The pools' cleaner (spec §8: Otoroshi runs it every 60 s; killOptions durations are in ms, so more often).
+  std::jthread pool_cleaner([plugin_runtime](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, stop, kPoolCleanInterval, [] { return false; })) plugin_runtime->clean();
+  });
   if (auto r = gateway.start(); !r) {
     spdlog::error("{}", r.error().message);
     return 1;

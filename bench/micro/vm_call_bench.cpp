@@ -3,12 +3,21 @@
 //                           floor any VM call pays
 //   PartPrepareCall         the kernel's wg_prepare_call alone (general call path: i64 in and out)
 //   PartMemoryView          one Memory::view() (the VM takes two per call)
-//   VmNoop/N                Vm::call("noop") with an N-byte input, store locked per call (no lease pin)
-//   VmNoopPinned/N          the same inside a pin (how a pool lease calls): the VM's own overhead is this
-//                           minus EngineFloor (prepare call, input memcpy, wg_state read, stats)
+//   VmNoop/N                Vm::call("noop") with an N-byte input, store locked per call (no pin): a call
+//                           as plugin_runtime makes it (one per lease); VmNoop/0 is the "overhead" baseline
+//   VmNoopPinned/N          the same inside a Pin (several calls under one lock): the VM's own overhead is
+//                           this minus EngineFloor (prepare call, input memcpy, wg_state read, stats)
 //   VmEchoZeroCopyPinned/N  + an N-byte output copied out (guest sets the input block as output)
 //   VmEchoPinned/N          the PDK-style echo: guest copies input with input_load_u64 and output with
-//                           alloc + store_u64 (≈ N/4 wasm→wasm kernel calls): what a real plugin call costs
+//                           alloc + store_u64 (≈ N/4 wasm→wasm kernel calls), inside a Pin
+//   VmEcho/N                the PDK-style echo as plugin_runtime calls it (no pin): what a real plugin call
+//                           costs end to end, N bytes copied in and N bytes copied out
+//   VmEchoZeroCopy/N        echo_zero_copy the same way: VmEcho minus this is the guest's PDK copy loops
+//   VmInstantiate           Vm::create from modules compiled once (what a pool pays per new VM): a store
+//                           (isolate + context), the kernel and guest instances, the guest's initialisers
+// bench/wasm_vs_extism.sh runs EngineFloor, VmNoop, VmEcho, VmEchoZeroCopy and VmInstantiate against Node's
+// @extism/extism (bench/node/extism_echo.mjs): their CPU column is the whole process's (V8's and the
+// watchdog's threads included), as Node's process.cpuUsage() is.
 // Run: build-<x>/bench/vm_call_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
@@ -37,11 +46,16 @@ engine::Engine& engine() {
   return *e;
 }
 
-wasm::VmPtr echo_vm() {
+wasm::VmSpec echo_spec() {
   wasm::VmSpec spec;
-  spec.wasm = fixture("echo");
   spec.plugin_id = "bench";
   spec.log_level = abi::PluginLogLevel::Off;
+  return spec;
+}
+
+wasm::VmPtr echo_vm() {
+  wasm::VmSpec spec = echo_spec();
+  spec.wasm = fixture("echo");
   auto vm = wasm::Vm::create(engine(), std::move(spec));
   if (!vm) throw std::runtime_error(vm.error().message);
   return std::move(*vm);
@@ -76,7 +90,7 @@ void EngineFloor(benchmark::State& state) {
     benchmark::DoNotOptimize(rc);
   }
 }
-BENCHMARK(EngineFloor);
+BENCHMARK(EngineFloor)->MeasureProcessCPUTime();
 
 // Parts of Vm::call, each alone: the kernel's wg_prepare_call (general call path, i64 in and out) and one
 // Memory::view().
@@ -112,7 +126,19 @@ void VmNoop(benchmark::State& state) {
   auto vm = echo_vm();
   call_loop(state, *vm, "noop");
 }
-BENCHMARK(VmNoop)->Arg(1024);
+BENCHMARK(VmNoop)->Arg(0)->Arg(1024)->MeasureProcessCPUTime();
+
+void VmEcho(benchmark::State& state) {
+  auto vm = echo_vm();
+  call_loop(state, *vm, "echo");
+}
+BENCHMARK(VmEcho)->Arg(1024)->Arg(65536)->MeasureProcessCPUTime();
+
+void VmEchoZeroCopy(benchmark::State& state) {
+  auto vm = echo_vm();
+  call_loop(state, *vm, "echo_zero_copy");
+}
+BENCHMARK(VmEchoZeroCopy)->Arg(1024)->MeasureProcessCPUTime();
 
 void VmNoopPinned(benchmark::State& state) {
   auto vm = echo_vm();
@@ -133,7 +159,20 @@ void VmEchoPinned(benchmark::State& state) {
   auto pin = vm->pin();
   call_loop(state, *vm, "echo");
 }
-BENCHMARK(VmEchoPinned)->Arg(100)->Arg(1024)->Arg(16384);
+BENCHMARK(VmEchoPinned)->Arg(100)->Arg(1024)->Arg(16384)->Arg(65536);
+
+void VmInstantiate(benchmark::State& state) {
+  auto modules = wasm::compile_vm_modules(engine(), fixture("echo"), wasm::kDefaultMemoryPages, "bench");
+  if (!modules) throw std::runtime_error(modules.error().message);
+  for (auto _ : state) {
+    wasm::VmSpec spec = echo_spec();
+    spec.modules = *modules;
+    auto vm = wasm::Vm::create(engine(), std::move(spec));
+    if (!vm) state.SkipWithError(vm.error().message.c_str());
+    benchmark::DoNotOptimize(vm);
+  }
+}
+BENCHMARK(VmInstantiate)->MeasureProcessCPUTime();
 
 }  // namespace
 

@@ -129,6 +129,10 @@ Gateway::~Gateway() {
   }
 }
 
+void Gateway::set_plugin_runtime(std::shared_ptr<plugins::PluginRuntime> runtime) {
+  impl_->shared.plugins = std::move(runtime);
+}
+
 Result<void> Gateway::start() {
   Impl& impl = *impl_;
   if (impl.started) return make_error(Errc::Internal, "the gateway is already started");

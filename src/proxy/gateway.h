@@ -13,6 +13,10 @@
 #include "core/http_message.h"
 #include "proxy/state.h"
 
+namespace wasmgate::plugins {
+class PluginRuntime;
+}
+
 namespace wasmgate::proxy {
 
 using AdminHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -30,6 +34,10 @@ class Gateway {
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
+
+  // The runtime that runs wasm plugins for routes (set before start(); without it, a route with wasm plugins
+  // answers 500).
+  void set_plugin_runtime(std::shared_ptr<plugins::PluginRuntime> runtime);
 
   // Binds both listeners (errors name the address and the reason). After ok, the ports below are known.
   Result<void> start();

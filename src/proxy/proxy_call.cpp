@@ -16,6 +16,9 @@
 #include "proxy/detail/ascii.h"
 #include "proxy/detail/beast_io.h"
 #include "proxy/detail/message_writer.h"
+#include "proxy/detail/plugin_flow.h"
+#include "proxy/detail/proxy_call.h"
+#include "plugins/step_output.h"
 #include "proxy/detail/upstream_connect.h"
 #include "proxy/error_response.h"
 #include "proxy/header_rules.h"
@@ -104,57 +107,8 @@ bool is_replaced_request_header(const Fields::value_type& f) {
   }
 }
 
-enum class SendResult { Ok, UpstreamFailed, ClientFailed };
 
-class ProxyCall {
- public:
-  ProxyCall(Worker& worker, ClientConnection& client, RequestParser& parser)
-      : worker_(worker), client_(client), parser_(parser) {}
-
-  asio::awaitable<bool> run();
-
- private:
-  void capture_request_facts();
-  void plan_request_head(std::string upstream_target, std::string_view original_host);
-  void render_request_head(const model::Target& target);
-  asio::awaitable<bool> fail(int status, std::string_view message);
-  asio::awaitable<SendResult> send_request(UpstreamConnection& conn, milliseconds io_timeout);
-  asio::awaitable<bool> relay_response(UpstreamConnectionPtr conn, ResponseParser& rp,
-                                       const model::ClientConfig& client_config);
-
-  Worker& worker_;
-  ClientConnection& client_;
-  RequestParser& parser_;
-
-  // Read from the request head (which stays unchanged: the upstream head is rendered from it, see
-  // render_request_head).
-  std::optional<std::string_view> accept_;
-  std::optional<std::string_view> otoroshi_state_;
-  std::optional<std::string_view> host_;
-  std::optional<std::string_view> forwarded_for_in_;
-  unsigned version_ = 11;
-  bool head_request_ = false;
-  bool client_keep_ = false;
-  bool expect_continue_ = false;
-  bool continue_sent_ = false;
-  // The head sent upstream: the client's minus hop-by-hop and replaced headers, plus these.
-  HopByHopFilter request_hop_by_hop_;
-  std::string upstream_target_;
-  std::string forwarded_for_;
-  std::string forwarded_host_;
-  bool upstream_chunked_ = false;
-  // A body that fit whole in the first relay chunk stays there, so a stale pooled connection can be retried with
-  // it; a longer body is streamed and, once its first bytes left the client, the request cannot be replayed.
-  std::optional<ChunkLease> body_chunk_;
-  std::size_t buffered_body_bytes_ = 0;
-  bool body_buffered_whole_ = false;
-  bool body_streamed_ = false;
-  bool replayable() const { return !body_streamed_; }
-  // The backend's answer. Kept here rather than in run()'s coroutine frame: asio recycles frames of at most
-  // ~1 KiB per thread, and run() fits under that only without the parser (one malloc/free less per request).
-  std::optional<ResponseParser> response_parser_;
-  std::optional<MessageSender> head_sender_;  // a bodiless request's head (also kept out of run()'s frame)
-};
+}  // namespace
 
 // One linear pass over the request fields (first occurrence wins, as with find()), instead of a tree lookup
 // per header.
@@ -313,6 +267,9 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
   for (const auto& f : res) {
     if (!hop_by_hop.drop(f.name_string())) append_field(out, f.name_string(), f.value());
   }
+  if (plugin_) {  // attrs["otoroshi.next.core.ResponseAddHeaders"] set by the route's plugins
+    for (const auto& [name, value] : plugins::response_add_headers(plugin_->attrs)) append_field(out, name, value);
+  }
   if (!keep) append_field(out, "Connection", "close");
   end_head(out);
   MessageSender down(client_.socket, client_.deadline, out, has_body && chunked);
@@ -381,6 +338,11 @@ asio::awaitable<bool> ProxyCall::run() {
     upstream_target += split.query;
   }
   plan_request_head(std::move(upstream_target), host);
+  if (const plugins::RoutePlan* plan = snapshot->plan(match->slot)) {
+    bool keep = false;
+    if (co_await run_request_plugins(*plan, *match, host, keep) == Gate::Answered) co_return keep;
+    if (plan->buffers_request() || plan->buffers_response()) co_return co_await serve_buffered(*plan, *match);
+  }
 
   const auto& targets = route.backend.targets;
   const milliseconds connect_timeout = positive_ms(client_config.connection_timeout_ms, milliseconds(10000));
@@ -497,8 +459,6 @@ asio::awaitable<bool> ProxyCall::run() {
   }
   co_return co_await fail(fail_status, fail_message);
 }
-
-}  // namespace
 
 // Not a coroutine: the call's state lives in the connection's slot (emptied by the caller once the returned
 // awaitable is done), so only run() has a frame.

@@ -18,6 +18,17 @@ SnapshotPtr make_snapshot(std::uint64_t version, std::vector<model::RoutePtr> ro
     if (p) snap->wasm_plugins.emplace(p->id, std::move(p));
   }
   snap->global_config = global_config ? std::move(global_config) : std::make_shared<const model::GlobalConfig>();
+  // Plans bind Local sources against this snapshot's entities: a changed entity gives every route using it a
+  // new binding (and pool key) with the next snapshot.
+  const plugins::PluginLookup lookup = [&snap = *snap](std::string_view id) -> const model::WasmPlugin* {
+    const auto it = snap.wasm_plugins.find(std::string(id));
+    return it == snap.wasm_plugins.end() ? nullptr : it->second.get();
+  };
+  const auto& indexed = snap->routes.routes();
+  snap->plans.resize(indexed.size());
+  for (std::size_t slot = 0; slot < indexed.size(); ++slot) {
+    if (!indexed[slot]->plugins.empty()) snap->plans[slot] = plugins::build_route_plan(indexed[slot], lookup);
+  }
   return snap;
 }
 

@@ -11,6 +11,7 @@
 #include "model/global_config.h"
 #include "model/route.h"
 #include "model/wasm_plugin.h"
+#include "plugins/route_plan.h"
 #include "proxy/route_index.h"
 
 namespace wasmgate::proxy {
@@ -20,9 +21,13 @@ struct Snapshot {
   RouteIndex routes;
   std::unordered_map<std::string, model::WasmPluginPtr> wasm_plugins;  // by id
   std::shared_ptr<const model::GlobalConfig> global_config;             // never null in a published snapshot
+  // The wasm plugin plan of each indexed route, by RouteMatch::slot; null for a route without wasm slots.
+  std::vector<plugins::RoutePlanPtr> plans;
 
   // The plugin with that id, or null.
   const model::WasmPlugin* find_wasm_plugin(const std::string& id) const;
+  // The plan of the route in `slot`, or null.
+  const plugins::RoutePlan* plan(std::size_t slot) const { return slot < plans.size() ? plans[slot].get() : nullptr; }
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

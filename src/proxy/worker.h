@@ -21,6 +21,10 @@
 #include "proxy/gateway.h"
 #include "proxy/snapshot.h"
 
+namespace wasmgate::plugins {
+class PluginRuntime;
+}
+
 namespace wasmgate::proxy {
 
 class UpstreamPool;
@@ -66,6 +70,7 @@ struct GatewayShared {
   std::shared_ptr<StateHolder> state;
   AdminHandler admin;
   boost::asio::any_io_executor admin_executor;  // admin handlers run there (one thread: they block on the store)
+  std::shared_ptr<plugins::PluginRuntime> plugins;  // runs wasm plugins; null: routes with plugins answer 500
   std::atomic<bool> stopping{false};
 };
 

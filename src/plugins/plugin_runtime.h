@@ -1,0 +1,84 @@
+// PluginRuntime: how the gateway runs wasm plugins for requests. It loads a bound plugin's bytes, compiles them
+// once (the engine shares compiled code by sha256), keeps one VM pool per pool key in a PoolRegistry (spec
+// otoroshi-wasm.md §8) and calls exports on leased VMs. A VM whose call failed is recycled (Otoroshi does the
+// same), so the next call gets a fresh one.
+//
+// Threads: every member may be called from any thread. call() blocks (waiting for a VM, running the guest);
+// try_call() never waits for a VM, so an I/O thread can run a plugin inline when one is free and hand the call
+// to blocking_executor() otherwise (DESIGN §4).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "plugins/plugin_binding.h"
+#include "wasm/engine/engine.h"
+#include "wasm/vm_pool_registry.h"
+
+namespace wasmgate::plugins {
+
+struct PluginRuntimeOptions {
+  // How long a call waits for a busy pool's VM before failing with "all <n> VMs busy".
+  std::chrono::milliseconds acquire_wait{5000};
+  // Threads for calls that may block (outbound HTTP from the guest) or that found their pool busy.
+  int blocking_threads = 4;
+  // Timeout of an Http source download when the source's opts.timeout is absent (Otoroshi: 10 s).
+  std::chrono::milliseconds source_fetch_timeout{10000};
+};
+
+class PluginRuntime {
+ public:
+  PluginRuntime(engine::Engine& engine, PluginRuntimeOptions options = {});
+  ~PluginRuntime();
+  PluginRuntime(const PluginRuntime&) = delete;
+  PluginRuntime& operator=(const PluginRuntime&) = delete;
+
+  // Calls `function` of `plugin` with `input`; waits up to acquire_wait for a VM. Errors: the source or load
+  // error (PluginLoad, naming the plugin), the pool's "all VMs busy" (PluginTimeout), the call's own (see
+  // wasm::Vm::call).
+  Result<std::string> call(const BoundPlugin& plugin, std::string_view function, std::string_view input);
+
+  // Same, but only if a VM is free or can be created now: nullopt when the pool is at its cap and all VMs are
+  // busy (the caller then runs call() on blocking_executor()).
+  std::optional<Result<std::string>> try_call(const BoundPlugin& plugin, std::string_view function,
+                                              std::string_view input);
+
+  // Whether a call may wait on the network (outbound HTTP is allowed): run such calls off the I/O threads.
+  static bool may_block(const BoundPlugin& plugin);
+
+  // Where blocking calls run.
+  boost::asio::any_io_executor blocking_executor();
+
+  wasm::PoolRegistry& pools() { return pools_; }
+  engine::Engine& engine() { return engine_; }
+
+  // Applies the pools' kill options and forgets drained pools (spec §8 cleaner); called by a timer.
+  void clean();
+
+ private:
+  struct Impl;
+  Result<std::shared_ptr<wasm::VmPool>> pool_for(const BoundPlugin& plugin);
+  Result<std::shared_ptr<const std::vector<std::uint8_t>>> source_bytes(const BoundPlugin& plugin);
+  Result<std::string> call_on(wasm::VmLease lease, const BoundPlugin& plugin, std::string_view function,
+                              std::string_view input);
+
+  engine::Engine& engine_;
+  PluginRuntimeOptions options_;
+  wasm::PoolRegistry pools_;
+  std::unique_ptr<Impl> impl_;
+  std::mutex sources_mu_;
+  // Module bytes by source cache key (`<kind>://<path>`). Kept for the process lifetime for now: refetching,
+  // TTLs and hot reload of changed bytes belong to the sources issue.
+  std::map<std::string, std::shared_ptr<const std::vector<std::uint8_t>>, std::less<>> sources_;
+};
+
+}  // namespace wasmgate::plugins

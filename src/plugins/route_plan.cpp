@@ -1,0 +1,119 @@
+#include "plugins/route_plan.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "model/wasm_config.h"
+
+namespace wasmgate::plugins {
+
+namespace {
+
+// Otoroshi's plugin_index keys, per step.
+std::string_view step_index_key(WasmPluginKind kind) {
+  switch (kind) {
+    case WasmPluginKind::RouteMatcher: return "match_route";
+    case WasmPluginKind::PreRoute: return "pre_route";
+    case WasmPluginKind::AccessValidator:
+    case WasmPluginKind::Opa: return "validate_access";
+    case WasmPluginKind::RequestTransformer: return "transform_request";
+    case WasmPluginKind::ResponseTransformer:
+    case WasmPluginKind::WebsocketTransformer: return "transform_response";
+    case WasmPluginKind::Backend: return "call_backend";
+    default: return "";
+  }
+}
+
+Result<void> compile_patterns(const std::vector<std::string>& patterns, std::string_view field,
+                              std::vector<std::unique_ptr<re2::RE2>>& out) {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    auto re = std::make_unique<re2::RE2>(patterns[i], options);
+    if (!re->ok()) {
+      return make_error(Errc::BadRequest, fmt::format("{}[{}]: invalid pattern \"{}\": {}", field, i, patterns[i],
+                                                      re->error()));
+    }
+    out.push_back(std::move(re));
+  }
+  return {};
+}
+
+std::vector<SlotPlan>* bucket_for(RoutePlan& plan, WasmPluginKind kind) {
+  switch (kind) {
+    case WasmPluginKind::RouteMatcher: return &plan.matchers;
+    case WasmPluginKind::PreRoute: return &plan.pre_routes;
+    case WasmPluginKind::AccessValidator: return &plan.access;
+    case WasmPluginKind::Opa: return &plan.access;
+    case WasmPluginKind::RequestTransformer: return &plan.request_transformers;
+    case WasmPluginKind::ResponseTransformer: return &plan.response_transformers;
+    case WasmPluginKind::Backend: return &plan.backends;
+    case WasmPluginKind::WebsocketTransformer: return &plan.websocket;
+    default: return nullptr;  // Router, Sink, RequestHandler, Job: global slots, not route slots
+  }
+}
+
+std::int64_t order_of(const SlotPlan& s) {
+  if (s.slot->plugin_index) {
+    if (const auto* v = s.slot->plugin_index->if_contains(step_index_key(s.kind)); v && v->is_number()) {
+      return v->to_number<std::int64_t>();
+    }
+  }
+  return static_cast<std::int64_t>(s.index);
+}
+
+}  // namespace
+
+bool SlotPlan::applies_to(std::string_view path) const {
+  if (!include.empty()) {
+    const bool included = std::any_of(include.begin(), include.end(),
+                                      [&](const auto& re) { return re2::RE2::FullMatch(path, *re); });
+    if (!included) return false;
+  }
+  return std::none_of(exclude.begin(), exclude.end(),
+                      [&](const auto& re) { return re2::RE2::FullMatch(path, *re); });
+}
+
+bool RoutePlan::empty() const {
+  return matchers.empty() && pre_routes.empty() && access.empty() && request_transformers.empty() &&
+         backends.empty() && response_transformers.empty() && websocket.empty();
+}
+
+RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& lookup) {
+  auto plan = std::make_shared<RoutePlan>();
+  plan->route = route;
+  for (std::size_t i = 0; i < route->plugins.size(); ++i) {
+    const model::PluginSlot& slot = route->plugins[i];
+    if (!slot.enabled) continue;
+    const auto kind = wasm_plugin_kind(slot.plugin);
+    if (!kind) continue;
+    std::vector<SlotPlan>* bucket = bucket_for(*plan, *kind);
+    if (bucket == nullptr) continue;
+    SlotPlan& s = bucket->emplace_back();
+    s.kind = *kind;
+    s.index = i;
+    s.slot = &slot;
+    const std::string where = fmt::format("route {} plugins[{}]", route->id, i);
+    auto patterns = compile_patterns(slot.include, "include", s.include);
+    if (patterns) patterns = compile_patterns(slot.exclude, "exclude", s.exclude);
+    if (!patterns) {
+      s.binding = make_error(Errc::BadRequest, fmt::format("{}: {}", where, patterns.error().message));
+    } else if (auto config = model::parse_wasm_config_at(slot.config, "config"); !config) {
+      s.binding = make_error(Errc::BadRequest, fmt::format("{}: {}", where, config.error().message));
+    } else {
+      s.binding = bind_plugin(*config, *kind, lookup, fmt::format("{}/plugins[{}]", route->id, i));
+    }
+    if (!s.binding) spdlog::warn("{} ({}): {}", where, wasm_plugin_class(*kind), s.binding.error().message);
+  }
+  for (auto* bucket : {&plan->matchers, &plan->pre_routes, &plan->access, &plan->request_transformers,
+                       &plan->backends, &plan->response_transformers, &plan->websocket}) {
+    std::stable_sort(bucket->begin(), bucket->end(),
+                     [](const SlotPlan& a, const SlotPlan& b) { return order_of(a) < order_of(b); });
+  }
+  if (plan->empty()) return nullptr;
+  return plan;
+}
+
+}  // namespace wasmgate::plugins

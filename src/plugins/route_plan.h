@@ -1,0 +1,61 @@
+// RoutePlan: a route's wasm plugin slots, resolved and sorted by step once per state snapshot (off the hot
+// path), so a request only walks the slots that apply to it.
+#pragma once
+
+#include <re2/re2.h>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "model/route.h"
+#include "plugins/plugin_binding.h"
+#include "plugins/plugin_kind.h"
+
+namespace wasmgate::plugins {
+
+struct SlotPlan {
+  WasmPluginKind kind;
+  std::size_t index = 0;                 // position in route.plugins (names the slot in logs)
+  const model::PluginSlot* slot = nullptr;  // owned by the plan's route
+  // The slot resolved against the entities; an error (plugin not found, bad config, bad pattern) is answered
+  // with a 500 when a request reaches this slot.
+  Result<BoundPlugin> binding = make_error(Errc::Internal, "unbound");
+  // include / exclude as full-match RE2 patterns (linear time: no catastrophic backtracking).
+  std::vector<std::unique_ptr<re2::RE2>> include;
+  std::vector<std::unique_ptr<re2::RE2>> exclude;
+
+  // Otoroshi's rule: applies when `include` is empty or one matches, and no `exclude` matches.
+  bool applies_to(std::string_view path) const;
+};
+
+struct RoutePlan {
+  model::RoutePtr route;
+  std::vector<SlotPlan> matchers;               // MatchRoute
+  std::vector<SlotPlan> pre_routes;             // PreRoute
+  std::vector<SlotPlan> access;                 // ValidateAccess
+  std::vector<SlotPlan> request_transformers;   // TransformRequest
+  std::vector<SlotPlan> backends;               // CallBackend (the first that applies answers)
+  std::vector<SlotPlan> response_transformers;  // TransformResponse
+  std::vector<SlotPlan> websocket;              // HandlesTunnel message transformers
+
+  // No wasm slot at all: the proxy's streaming path runs untouched.
+  bool empty() const;
+  // The request body must be read whole before going on (a transformer or backend plugin needs it).
+  bool buffers_request() const { return !request_transformers.empty() || !backends.empty(); }
+  // The response must be read whole (a response transformer needs it).
+  bool buffers_response() const { return !response_transformers.empty(); }
+};
+
+using RoutePlanPtr = std::shared_ptr<const RoutePlan>;
+
+// Builds the plan of `route`: enabled slots whose plugin is a Wasm* class, in route order (a slot's
+// plugin_index for its step, when set, orders it as in Otoroshi), each bound with `lookup`. Never fails: a slot
+// that cannot be bound keeps its error. Returns null when the route has no wasm slot.
+RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& lookup);
+
+}  // namespace wasmgate::plugins

@@ -1,0 +1,96 @@
+// ProxyCall: the state and steps of one proxied request (proxy_call.cpp: routing and streaming; plugin_flow.cpp:
+// the wasm plugin steps). Lives in the connection's ProxyCallSlot for the duration of the request.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/http_message.h"
+#include "plugins/plugin_binding.h"
+#include "plugins/route_plan.h"
+#include "proxy/detail/beast_io.h"
+#include "proxy/detail/message_writer.h"
+#include "proxy/header_rules.h"
+#include "proxy/route_index.h"
+#include "proxy/upstream_pool.h"
+
+namespace wasmgate::proxy::detail {
+
+struct PluginRequest;  // plugin_flow.h
+
+using std::chrono::milliseconds;
+
+enum class SendResult { Ok, UpstreamFailed, ClientFailed };
+
+class ProxyCall {
+ public:
+  ProxyCall(Worker& worker, ClientConnection& client, RequestParser& parser)
+      : worker_(worker), client_(client), parser_(parser) {}
+
+  asio::awaitable<bool> run();
+
+ private:
+  // ---- wasm plugins (plugin_flow.cpp) ----
+  // Runs the MatchRoute, PreRoute and ValidateAccess plugins of `plan`. Go on when it returns Go; Answered when
+  // a plugin's answer (or an error answer) was written, with `keep` = the client connection can go on.
+  enum class Gate { Go, Answered };
+  asio::awaitable<Gate> run_request_plugins(const plugins::RoutePlan& plan, const RouteMatch& match,
+                                            std::string_view host, bool& keep);
+  // The request path for routes with transformer or backend plugins: the request body and the response are
+  // buffered (bounded) so plugins see and replace them.
+  asio::awaitable<bool> serve_buffered(const plugins::RoutePlan& plan, const RouteMatch& match);
+  asio::awaitable<Result<std::string>> call_plugin(const plugins::BoundPlugin& plugin, std::string_view function,
+                                                   std::string input);
+  // The answer for a request that cannot go on (plugin decisions, plugin errors, 413).
+  asio::awaitable<bool> answer(HttpResponse response);
+  asio::awaitable<bool> answer_error(int status, std::string_view message);
+
+  void capture_request_facts();
+  void plan_request_head(std::string upstream_target, std::string_view original_host);
+  void render_request_head(const model::Target& target);
+  asio::awaitable<bool> fail(int status, std::string_view message);
+  asio::awaitable<SendResult> send_request(UpstreamConnection& conn, milliseconds io_timeout);
+  asio::awaitable<bool> relay_response(UpstreamConnectionPtr conn, ResponseParser& rp,
+                                       const model::ClientConfig& client_config);
+
+  Worker& worker_;
+  ClientConnection& client_;
+  RequestParser& parser_;
+
+  // Read from the request head (which stays unchanged: the upstream head is rendered from it, see
+  // render_request_head).
+  std::optional<std::string_view> accept_;
+  std::optional<std::string_view> otoroshi_state_;
+  std::optional<std::string_view> host_;
+  std::optional<std::string_view> forwarded_for_in_;
+  unsigned version_ = 11;
+  bool head_request_ = false;
+  bool client_keep_ = false;
+  bool expect_continue_ = false;
+  bool continue_sent_ = false;
+  // The head sent upstream: the client's minus hop-by-hop and replaced headers, plus these.
+  HopByHopFilter request_hop_by_hop_;
+  std::string upstream_target_;
+  std::string forwarded_for_;
+  std::string forwarded_host_;
+  bool upstream_chunked_ = false;
+  // A body that fit whole in the first relay chunk stays there, so a stale pooled connection can be retried with
+  // it; a longer body is streamed and, once its first bytes left the client, the request cannot be replayed.
+  std::optional<ChunkLease> body_chunk_;
+  std::size_t buffered_body_bytes_ = 0;
+  bool body_buffered_whole_ = false;
+  bool body_streamed_ = false;
+  bool replayable() const { return !body_streamed_; }
+  // The backend's answer. Kept here rather than in run()'s coroutine frame: asio recycles frames of at most
+  // ~1 KiB per thread, and run() fits under that only without the parser (one malloc/free less per request).
+  std::optional<ResponseParser> response_parser_;
+  std::optional<MessageSender> head_sender_;  // a bodiless request's head (also kept out of run()'s frame)
+  // State of the wasm plugins of the request; null unless its route has some (plugin_flow.h).
+  std::unique_ptr<PluginRequest> plugin_;
+};
+
+}  // namespace wasmgate::proxy::detail
