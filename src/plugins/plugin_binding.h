@@ -23,10 +23,10 @@ struct BoundPlugin {
   std::string pool_key;      // every VM-relevant part of `config`: equal keys share one pool
 };
 
-// Resolves a slot's WasmConfig. A Local source is replaced by the referenced entity's whole config (followed
-// through chains of Local entities; a cycle or a missing entity is an error: Errc::NotFound "plugin not found:
-// <id>"); the slot's functionName still wins. `slot_name` names an inline (non-Local) plugin, e.g.
-// "route_x/plugins[2]".
+// Resolves a slot's WasmConfig. A Local source is replaced by the referenced entity's whole config, followed
+// through chains of Local entities. A missing entity is Errc::NotFound "plugin not found: <id>"; a cycle or a
+// chain deeper than 8 is Errc::BadRequest naming it. The slot's functionName still wins. `slot_name` names an
+// inline (non-Local) plugin, e.g. "route_x/plugins[2]".
 Result<BoundPlugin> bind_plugin(const model::WasmConfig& slot_config, WasmPluginKind kind,
                                 const PluginLookup& lookup, std::string slot_name);
 

@@ -55,16 +55,46 @@ std::vector<SlotPlan>* bucket_for(RoutePlan& plan, WasmPluginKind kind) {
   }
 }
 
-std::int64_t order_of(const SlotPlan& s) {
-  if (s.slot->plugin_index) {
-    if (const auto* v = s.slot->plugin_index->if_contains(step_index_key(s.kind)); v && v->is_number()) {
-      return v->to_number<std::int64_t>();
-    }
-  }
-  return static_cast<std::int64_t>(s.index);
+// A slot's plugin_index for its step, when set (a JSON number, possibly fractional: Otoroshi reads a Double).
+std::optional<double> index_of(const SlotPlan& s) {
+  if (!s.slot->plugin_index) return std::nullopt;
+  const auto* v = s.slot->plugin_index->if_contains(step_index_key(s.kind));
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) return static_cast<double>(v->as_int64());
+  if (v->is_uint64()) return static_cast<double>(v->as_uint64());
+  if (v->is_double()) return v->as_double();
+  return std::nullopt;
+}
+
+// Otoroshi's NgContextualPlugins order: slots with a plugin_index for the step first, by index; then the
+// others in route order (stable sort keeps route order among equals).
+bool runs_before(const SlotPlan& a, const SlotPlan& b) {
+  const auto ia = index_of(a), ib = index_of(b);
+  if (ia && ib) return *ia < *ib;
+  return ia.has_value() && !ib.has_value();
 }
 
 }  // namespace
+
+SlotPlan make_slot_plan(const model::PluginSlot& slot, std::size_t index, WasmPluginKind kind,
+                        const PluginLookup& lookup, std::string_view owner) {
+  SlotPlan s;
+  s.kind = kind;
+  s.index = index;
+  s.slot = &slot;
+  const std::string where = fmt::format("{} plugins[{}]", owner, index);  // e.g. "route_1 plugins[2]"
+  auto patterns = compile_patterns(slot.include, "include", s.include);
+  if (patterns) patterns = compile_patterns(slot.exclude, "exclude", s.exclude);
+  if (!patterns) {
+    s.binding = make_error(Errc::BadRequest, fmt::format("{}: {}", where, patterns.error().message));
+  } else if (auto config = model::parse_wasm_config_at(slot.config, "config"); !config) {
+    s.binding = make_error(Errc::BadRequest, fmt::format("{}: {}", where, config.error().message));
+  } else {
+    s.binding = bind_plugin(*config, kind, lookup, fmt::format("{}/plugins[{}]", owner, index));
+  }
+  if (!s.binding) spdlog::warn("{} ({}): {}", where, wasm_plugin_class(kind), s.binding.error().message);
+  return s;
+}
 
 bool SlotPlan::applies_to(std::string_view path) const {
   if (!include.empty()) {
@@ -91,26 +121,12 @@ RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& 
     if (!kind) continue;
     std::vector<SlotPlan>* bucket = bucket_for(*plan, *kind);
     if (bucket == nullptr) continue;
-    SlotPlan& s = bucket->emplace_back();
-    s.kind = *kind;
-    s.index = i;
-    s.slot = &slot;
-    const std::string where = fmt::format("route {} plugins[{}]", route->id, i);
-    auto patterns = compile_patterns(slot.include, "include", s.include);
-    if (patterns) patterns = compile_patterns(slot.exclude, "exclude", s.exclude);
-    if (!patterns) {
-      s.binding = make_error(Errc::BadRequest, fmt::format("{}: {}", where, patterns.error().message));
-    } else if (auto config = model::parse_wasm_config_at(slot.config, "config"); !config) {
-      s.binding = make_error(Errc::BadRequest, fmt::format("{}: {}", where, config.error().message));
-    } else {
-      s.binding = bind_plugin(*config, *kind, lookup, fmt::format("{}/plugins[{}]", route->id, i));
-    }
-    if (!s.binding) spdlog::warn("{} ({}): {}", where, wasm_plugin_class(*kind), s.binding.error().message);
+    bucket->push_back(make_slot_plan(slot, i, *kind, lookup, route->id));
   }
   for (auto* bucket : {&plan->matchers, &plan->pre_routes, &plan->access, &plan->request_transformers,
                        &plan->backends, &plan->response_transformers, &plan->websocket}) {
     std::stable_sort(bucket->begin(), bucket->end(),
-                     [](const SlotPlan& a, const SlotPlan& b) { return order_of(a) < order_of(b); });
+                     runs_before);
   }
   if (plan->empty()) return nullptr;
   return plan;

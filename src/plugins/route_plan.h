@@ -33,6 +33,12 @@ struct SlotPlan {
   bool applies_to(std::string_view path) const;
 };
 
+// One slot, resolved: patterns compiled, config parsed, bound with `lookup`. `owner` is the route id (or
+// "global-config"): an inline plugin is named "<owner>/plugins[<index>]". An error is kept as the slot's binding
+// (and logged).
+SlotPlan make_slot_plan(const model::PluginSlot& slot, std::size_t index, WasmPluginKind kind,
+                        const PluginLookup& lookup, std::string_view owner);
+
 struct RoutePlan {
   model::RoutePtr route;
   std::vector<SlotPlan> matchers;               // MatchRoute

@@ -27,6 +27,9 @@ inline constexpr std::string_view kMsgTlsBackendUnsupported =
     "in front of the backend";
 inline constexpr std::string_view kMsgNoTarget = "the route has no usable backend target";
 inline constexpr std::string_view kMsgBadRequest = "bad request";
+inline constexpr std::string_view kMsgNoPluginRuntime = "wasm plugins are not available in this gateway process";
+inline constexpr std::string_view kMsgPluginBodyTooLarge =
+    "the request body is larger than the 4 MiB the route's wasm plugins can read";
 
 // Otoroshi's browser rule: no Accept header reads as "text/html"; the header is split on ',' and an entry equal
 // to text/html means a browser. [quirk] Otoroshi compares entries verbatim, so "text/html;q=0.9" or " text/html"

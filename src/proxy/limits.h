@@ -64,4 +64,8 @@ inline constexpr std::chrono::milliseconds kAcceptErrorBackoff{100};
 static_assert(kRelayChunkBytes >= 4096, "relay chunks below a page make streaming syscall-bound");
 static_assert(kMaxDrainBodyBytes >= kRelayChunkBytes);
 
+// Bodies wasm plugins see (transformers, wasm backends, sinks, request handlers) are buffered up to this size:
+// a larger request gets 413, a larger backend response 502.
+inline constexpr std::size_t kMaxPluginBodyBytes = 4u << 20;
+
 }  // namespace wasmgate::proxy

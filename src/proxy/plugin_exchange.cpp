@@ -27,9 +27,6 @@ using plugins::SlotPlan;
 
 using Clock = std::chrono::steady_clock;
 
-// Bodies plugins see are buffered up to this size: a request above it gets 413, a response above it 502.
-constexpr std::size_t kMaxPluginBodyBytes = 4u << 20;
-
 HttpResponse json_response(int status, std::string body) {
   HttpResponse r;
   r.status = status;
@@ -162,6 +159,31 @@ asio::awaitable<UpstreamAnswer> exchange(Worker& worker, const model::Target& ta
 
 }  // namespace
 
+asio::awaitable<ProxyCall::BodyRead> ProxyCall::read_whole_body(std::optional<std::string>& body) {
+  if (parser_.is_done()) co_return BodyRead::Ok;  // no body: stays nullopt
+  if (expect_continue_ && !continue_sent_) {
+    client_.deadline.expires_after(kClientIoTimeout);
+    auto [cec, cn] = co_await asio::async_write(client_.socket, asio::buffer(kContinueLine), kAwait);
+    if (cec) co_return BodyRead::Failed;
+    continue_sent_ = true;
+  }
+  std::string bytes;
+  ChunkLease chunk(worker_);
+  auto& req = parser_.get();
+  while (!parser_.is_done()) {
+    req.body().data = chunk.data();
+    req.body().size = kRelayChunkBytes;
+    client_.deadline.expires_after(kClientIoTimeout);
+    auto [rec, rn] = co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
+    if (rec == http::error::need_buffer) rec = {};
+    if (rec) co_return BodyRead::Failed;
+    bytes.append(chunk.data(), kRelayChunkBytes - req.body().size);
+    if (bytes.size() > kMaxPluginBodyBytes) co_return BodyRead::TooLarge;
+  }
+  body = std::move(bytes);
+  co_return BodyRead::Ok;
+}
+
 asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, const RouteMatch& match) {
   PluginRequest& state = *plugin_;
   const model::Route& route = *match.route;
@@ -170,30 +192,10 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
 
   // ---- the request body, whole
   std::optional<std::string> body;
-  if (!parser_.is_done()) {
-    if (expect_continue_ && !continue_sent_) {
-      client_.deadline.expires_after(kClientIoTimeout);
-      auto [cec, cn] = co_await asio::async_write(client_.socket, asio::buffer(kContinueLine), kAwait);
-      if (cec) co_return false;
-      continue_sent_ = true;
-    }
-    std::string bytes;
-    ChunkLease chunk(worker_);
-    auto& req = parser_.get();
-    while (!parser_.is_done()) {
-      req.body().data = chunk.data();
-      req.body().size = kRelayChunkBytes;
-      client_.deadline.expires_after(kClientIoTimeout);
-      auto [rec, rn] = co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
-      if (rec == http::error::need_buffer) rec = {};
-      if (rec) co_return false;
-      bytes.append(chunk.data(), kRelayChunkBytes - req.body().size);
-      if (bytes.size() > kMaxPluginBodyBytes) {
-        co_return co_await answer_error(413, "the request body is larger than the 4 MiB the route's wasm plugins "
-                                             "can read");
-      }
-    }
-    body = std::move(bytes);
+  switch (co_await read_whole_body(body)) {
+    case BodyRead::Ok: break;
+    case BodyRead::Failed: co_return false;
+    case BodyRead::TooLarge: co_return co_await answer_error(413, kMsgPluginBodyTooLarge);
   }
 
   // ---- the request as it would leave for the backend

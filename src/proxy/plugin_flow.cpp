@@ -84,19 +84,12 @@ asio::awaitable<bool> ProxyCall::answer_error(int status, std::string_view messa
   co_return co_await answer(make_error_response(status, message, accept_, otoroshi_state_));
 }
 
-asio::awaitable<ProxyCall::Gate> ProxyCall::run_request_plugins(const plugins::RoutePlan& plan,
-                                                                const RouteMatch& match, std::string_view host,
-                                                                bool& keep) {
+bool ProxyCall::begin_plugins() {
+  if (plugin_) return plugin_->runtime != nullptr;
   plugin_ = std::make_unique<PluginRequest>();
   PluginRequest& state = *plugin_;
-  const model::Route& route = *match.route;
-  if (!worker_.shared().plugins) {
-    keep = co_await answer_error(500, "wasm plugins are not available in this gateway process");
-    co_return Gate::Answered;
-  }
   state.runtime = worker_.shared().plugins.get();
   state.global_config = worker_.snapshot()->global_config;
-
   const auto& req = parser_.get();
   plugins::RequestFacts& facts = state.facts;
   facts.id = g_request_ids.fetch_add(1, std::memory_order_relaxed);
@@ -107,10 +100,23 @@ asio::awaitable<ProxyCall::Gate> ProxyCall::run_request_plugins(const plugins::R
   for (const auto& f : req) facts.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   facts.remote = std::string(client_.remote_ip);
   facts.has_body = !parser_.is_done();
-  (void)host;
   state.attrs["otoroshi.core.SnowFlake"] = facts.snowflake;
+  return state.runtime != nullptr;
+}
 
-  const std::string_view path = facts.uri.substr(0, facts.uri.find('?'));
+asio::awaitable<ProxyCall::Gate> ProxyCall::run_request_plugins(const plugins::RoutePlan& plan,
+                                                                const RouteMatch& match, std::string_view host,
+                                                                bool& keep) {
+  (void)host;
+  if (!begin_plugins()) {
+    keep = co_await answer_error(500, kMsgNoPluginRuntime);
+    co_return Gate::Answered;
+  }
+  PluginRequest& state = *plugin_;
+  const plugins::RequestFacts& facts = state.facts;
+  const model::Route& route = *match.route;
+
+  const std::string_view path = std::string_view(facts.uri).substr(0, facts.uri.find('?'));
   plugins::StepScope scope;
   scope.route = &route;
   scope.global_config = &state.global_config->plugins_config;

@@ -327,8 +327,18 @@ asio::awaitable<bool> ProxyCall::run() {
       parts.authority.empty() ? host_.value_or(std::string_view{}) : parts.authority;
   const SplitTarget split = split_target(parts.origin);
   const FieldsHeaderSource headers(req.base());
-  auto match = snapshot->routes.match(MatchRequest{req.method_string(), host, split.path, split.query, &headers});
-  if (!match) co_return co_await fail(404, kMsgNoRoute);
+  std::optional<RouteMatch> match;
+  if (const plugins::GlobalPlan* global = snapshot->global_plan.get()) {
+    bool keep = false;
+    if (co_await run_global_plugins(*global, host, match, keep) == Gate::Answered) co_return keep;
+  }
+  if (!match) match = snapshot->routes.match(MatchRequest{req.method_string(), host, split.path, split.query, &headers});
+  if (!match) {
+    if (snapshot->global_plan && !snapshot->global_plan->sinks.empty()) {
+      co_return co_await serve_sink(*snapshot->global_plan);
+    }
+    co_return co_await fail(404, kMsgNoRoute);
+  }
 
   const model::Route& route = *match->route;
   const model::ClientConfig& client_config = route.backend.client;
@@ -338,7 +348,9 @@ asio::awaitable<bool> ProxyCall::run() {
     upstream_target += split.query;
   }
   plan_request_head(std::move(upstream_target), host);
-  if (const plugins::RoutePlan* plan = snapshot->plan(match->slot)) {
+  const plugins::RoutePlan* plan = snapshot->plan(match->slot);
+  if (plan == nullptr && plugin_) plan = plugin_->dynamic_plan.get();  // a route a WasmRouter returned
+  if (plan != nullptr) {
     bool keep = false;
     if (co_await run_request_plugins(*plan, *match, host, keep) == Gate::Answered) co_return keep;
     if (plan->buffers_request() || plan->buffers_response()) co_return co_await serve_buffered(*plan, *match);

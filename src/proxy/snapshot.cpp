@@ -24,6 +24,7 @@ SnapshotPtr make_snapshot(std::uint64_t version, std::vector<model::RoutePtr> ro
     const auto it = snap.wasm_plugins.find(std::string(id));
     return it == snap.wasm_plugins.end() ? nullptr : it->second.get();
   };
+  snap->global_plan = plugins::build_global_plan(snap->global_config, lookup);
   const auto& indexed = snap->routes.routes();
   snap->plans.resize(indexed.size());
   for (std::size_t slot = 0; slot < indexed.size(); ++slot) {

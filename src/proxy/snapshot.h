@@ -11,6 +11,7 @@
 #include "model/global_config.h"
 #include "model/route.h"
 #include "model/wasm_plugin.h"
+#include "plugins/global_plan.h"
 #include "plugins/route_plan.h"
 #include "proxy/route_index.h"
 
@@ -23,6 +24,8 @@ struct Snapshot {
   std::shared_ptr<const model::GlobalConfig> global_config;             // never null in a published snapshot
   // The wasm plugin plan of each indexed route, by RouteMatch::slot; null for a route without wasm slots.
   std::vector<plugins::RoutePlanPtr> plans;
+  // Global wasm plugins (WasmRouter, WasmSink, WasmRequestHandler); null when there is none.
+  plugins::GlobalPlanPtr global_plan;
 
   // The plugin with that id, or null.
   const model::WasmPlugin* find_wasm_plugin(const std::string& id) const;

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/http_message.h"
+#include "plugins/global_plan.h"
 #include "plugins/plugin_binding.h"
 #include "plugins/route_plan.h"
 #include "proxy/detail/beast_io.h"
@@ -38,6 +39,19 @@ class ProxyCall {
   // Runs the MatchRoute, PreRoute and ValidateAccess plugins of `plan`. Go on when it returns Go; Answered when
   // a plugin's answer (or an error answer) was written, with `keep` = the client connection can go on.
   enum class Gate { Go, Answered };
+  // Creates plugin_ and records the request as plugins see it (once per request). False when this process has
+  // no plugin runtime.
+  bool begin_plugins();
+  // Global steps before routing: a WasmRequestHandler for the host answers the request; WasmRouters may pick
+  // a route (then `match` holds it).
+  asio::awaitable<Gate> run_global_plugins(const plugins::GlobalPlan& global, std::string_view host,
+                                           std::optional<RouteMatch>& match, bool& keep);
+  // No route matched: the first WasmSink whose sink_matches says true answers; else 404.
+  asio::awaitable<bool> serve_sink(const plugins::GlobalPlan& global);
+  // Reads the whole request body into `body` (at most kMaxPluginBodyBytes). Ok, TooLarge (not answered yet) or
+  // Failed (the client connection is gone).
+  enum class BodyRead { Ok, TooLarge, Failed };
+  asio::awaitable<BodyRead> read_whole_body(std::optional<std::string>& body);
   asio::awaitable<Gate> run_request_plugins(const plugins::RoutePlan& plan, const RouteMatch& match,
                                             std::string_view host, bool& keep);
   // The request path for routes with transformer or backend plugins: the request body and the response are
