@@ -119,7 +119,11 @@ int serve(const ServeFlags& flags) {
     std::mutex mu;
     std::condition_variable_any cv;
     std::unique_lock lock(mu);
-    while (!cv.wait_for(lock, stop, kPoolCleanInterval, [] { return false; })) plugin_runtime->clean();
+    // The predicate is what wait_for returns: true once stop is requested (a constant false spun forever at
+    // shutdown, since a requested stop makes every later wait return at once).
+    while (!cv.wait_for(lock, stop, kPoolCleanInterval, [&stop] { return stop.stop_requested(); })) {
+      plugin_runtime->clean();
+    }
   });
   if (auto r = gateway.start(); !r) {
     spdlog::error("{}", r.error().message);
