@@ -13,10 +13,12 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 
 #include "admin/admin_api.h"
 #include "core/logging.h"
+#include "plugins/job_runner.h"
 #include "plugins/plugin_runtime.h"
 #include "proxy/gateway.h"
 #include "proxy/state.h"
@@ -29,6 +31,8 @@ namespace {
 
 // How often VM pools apply their kill options (idle/avg-duration/memory limits).
 constexpr std::chrono::seconds kPoolCleanInterval{5};
+// How often the wasm jobs are compared with the state (a new snapshot version: admin write or store reload).
+constexpr std::chrono::seconds kJobSyncInterval{1};
 
 constexpr const char* kDefaultClientId = "admin-api-apikey-id";
 constexpr const char* kDefaultClientSecret = "admin-api-apikey-secret";
@@ -125,6 +129,24 @@ int serve(const ServeFlags& flags) {
       plugin_runtime->clean();
     }
   });
+  // Wasm jobs (spec §9): synced with every new snapshot. A 1 s poll of the snapshot version rather than a
+  // publish callback: it sees admin writes and store reloads alike without touching StateHolder, and a sync of
+  // unchanged jobs is a no-op. Otoroshi's launcher looks every 20 s.
+  auto job_runner = std::make_shared<plugins::JobRunner>(*plugin_runtime);
+  std::jthread job_sync([state, job_runner](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    std::optional<std::uint64_t> synced;
+    do {
+      const auto snapshot = state->current();
+      if (snapshot->version == synced) continue;
+      synced = snapshot->version;
+      job_runner->sync(*snapshot->global_config, [&snapshot](std::string_view id) {
+        return snapshot->find_wasm_plugin(std::string(id));
+      });
+    } while (!cv.wait_for(lock, stop, kJobSyncInterval, [&stop] { return stop.stop_requested(); }));
+  });
   if (auto r = gateway.start(); !r) {
     spdlog::error("{}", r.error().message);
     return 1;
@@ -138,6 +160,10 @@ int serve(const ServeFlags& flags) {
     return 1;
   }
   gateway.run();
+  // Jobs get their job_stop while the runtime is still whole.
+  job_sync.request_stop();
+  job_sync.join();
+  job_runner->stop();
   spdlog::info("wasmgate stopped");
   return 0;
 }
