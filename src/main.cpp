@@ -19,6 +19,7 @@
 #include "admin/admin_api.h"
 #include "core/logging.h"
 #include "plugins/job_runner.h"
+#include "plugins/plugin_kind.h"
 #include "plugins/plugin_runtime.h"
 #include "proxy/gateway.h"
 #include "proxy/state.h"
@@ -43,6 +44,7 @@ struct ServeFlags {
   std::string data = "./data";
   std::string admin_credentials;
   int threads = 0;
+  std::int64_t wasm_cache_ttl_ms = 10000;
   std::string log_level = "info";
   std::string ready_file;
 };
@@ -57,6 +59,20 @@ bool write_ready_file(const std::string& path, std::uint16_t proxy_port, std::ui
                static_cast<int>(::getpid()));
   bool ok = std::fclose(f) == 0;
   return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// Warms the sources of every wasm plugin entity and of every inline wasm slot of the routes and the global
+// config (Local slots use their entity's source).
+void prefetch_sources(wasmgate::plugins::PluginRuntime& runtime, const wasmgate::proxy::Snapshot& snapshot) {
+  for (const auto& [id, plugin] : snapshot.wasm_plugins) runtime.prefetch(plugin->config.source);
+  auto slots = [&](const std::vector<wasmgate::model::PluginSlot>& list) {
+    for (const auto& slot : list) {
+      if (!slot.enabled || !wasmgate::plugins::wasm_plugin_kind(slot.plugin)) continue;
+      if (auto config = wasmgate::model::parse_wasm_config(slot.config)) runtime.prefetch(config->source);
+    }
+  };
+  for (const auto& route : snapshot.routes.routes()) slots(route->plugins);
+  slots(snapshot.global_config->ng_plugins);
 }
 
 int serve(const ServeFlags& flags) {
@@ -113,7 +129,9 @@ int serve(const ServeFlags& flags) {
   engine::EngineOptions engine_options;
   engine_options.code_cache_dir = (std::filesystem::path(flags.data) / "code-cache").string();
   const engine::EnginePtr wasm_engine = engine::create_v8_engine(engine_options);
-  auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(*wasm_engine);
+  plugins::PluginRuntimeOptions runtime_options;
+  runtime_options.source_cache_ttl = std::chrono::milliseconds(flags.wasm_cache_ttl_ms);
+  auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(*wasm_engine, runtime_options);
 
   proxy::Gateway gateway(options, state,
                          [admin_api](const HttpRequest& request) { return admin_api->handle(request); });
@@ -129,19 +147,24 @@ int serve(const ServeFlags& flags) {
       plugin_runtime->clean();
     }
   });
-  // Wasm jobs (spec §9): synced with every new snapshot. A 1 s poll of the snapshot version rather than a
-  // publish callback: it sees admin writes and store reloads alike without touching StateHolder, and a sync of
-  // unchanged jobs is a no-op. Otoroshi's launcher looks every 20 s.
+  // Wasm jobs (spec §9) and plugin sources follow the state: a 1 s poll of the snapshot version rather than a
+  // publish callback sees admin writes and store reloads alike without touching StateHolder, and a sync of
+  // unchanged jobs is a no-op (Otoroshi's launcher looks every 20 s). On a new snapshot every source is
+  // prefetched, so a first request does not pay the download; every second, sources in use are kept fresh
+  // (changed bytes rebuild their pools: hot reload).
   auto job_runner = std::make_shared<plugins::JobRunner>(*plugin_runtime);
-  std::jthread job_sync([state, job_runner](std::stop_token stop) {
+  std::jthread job_sync([state, job_runner, plugin_runtime](std::stop_token stop) {
     std::mutex mu;
     std::condition_variable_any cv;
     std::unique_lock lock(mu);
     std::optional<std::uint64_t> synced;
     do {
+      plugin_runtime->refresh_sources();
       const auto snapshot = state->current();
       if (snapshot->version == synced) continue;
       synced = snapshot->version;
+      plugin_runtime->set_global_config(*snapshot->global_config);
+      prefetch_sources(*plugin_runtime, *snapshot);
       job_runner->sync(*snapshot->global_config, [&snapshot](std::string_view id) {
         return snapshot->find_wasm_plugin(std::string(id));
       });
@@ -191,6 +214,12 @@ int main(int argc, char** argv) {
       ->add_option("--admin-credentials", flags.admin_credentials,
                    "admin API key as id:secret [admin-api-apikey-id:admin-api-apikey-secret]")
       ->envname("WASMGATE_ADMIN_CREDENTIALS");
+  serve_cmd
+      ->add_option("--wasm-cache-ttl", flags.wasm_cache_ttl_ms,
+                   "ms a fetched plugin binary stays fresh; older ones are refetched and, when changed, hot reloaded")
+      ->envname("WASMGATE_WASM_CACHE_TTL")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   serve_cmd->add_option("--threads", flags.threads, "I/O threads [number of cores]")->envname("WASMGATE_THREADS");
   serve_cmd->add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off")
       ->envname("WASMGATE_LOG_LEVEL")

@@ -3,11 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/thread_pool.hpp>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 
-#include "core/base64.h"
 #include "wasm/abi/extism/http_fetcher.h"
 #include "wasm/vm.h"
 #include "wasm/vm_http_client.h"
@@ -22,58 +18,6 @@ struct PluginRuntime::Impl {
 };
 
 namespace {
-
-using Bytes = std::vector<std::uint8_t>;
-
-Result<Bytes> decode_base64_source(std::string_view text, const std::string& plugin_id) {
-  auto decoded = base64_decode(text);
-  if (!decoded) {
-    return make_error(Errc::PluginLoad,
-                      fmt::format("plugin {}: Base64 source: {}", plugin_id, decoded.error().message));
-  }
-  return Bytes(decoded->begin(), decoded->end());
-}
-
-Result<Bytes> read_file_source(std::string path, const std::string& plugin_id) {
-  if (path.starts_with("file://")) path.erase(0, 7);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return make_error(Errc::PluginLoad, fmt::format("plugin {}: cannot read File source {}", plugin_id, path));
-  }
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-Result<Bytes> fetch_http_source(const model::WasmSource& source, const std::string& plugin_id,
-                                std::chrono::milliseconds default_timeout) {
-  auto url = abi::parse_http_url(source.path);
-  if (!url) {
-    return make_error(Errc::PluginLoad, fmt::format("plugin {}: Http source: {}", plugin_id, url.error().message));
-  }
-  abi::HttpFetchRequest request;
-  request.url = source.path;
-  request.target = std::move(*url);
-  if (const auto* m = source.opts.if_contains("method"); m && m->is_string()) request.method = m->as_string();
-  if (const auto* h = source.opts.if_contains("headers"); h && h->is_object()) {
-    for (const auto& [k, v] : h->as_object()) {
-      if (v.is_string()) request.headers.emplace_back(k, v.as_string());
-    }
-  }
-  auto timeout = default_timeout;
-  if (const auto* t = source.opts.if_contains("timeout"); t && t->is_int64() && t->as_int64() > 0) {
-    timeout = std::chrono::milliseconds(t->as_int64());
-  }
-  auto response = wasm::default_http_client()->fetch(request, engine::deadline_after(timeout), 256u << 20);
-  if (!response) {
-    return make_error(Errc::PluginLoad,
-                      fmt::format("plugin {}: fetching {} failed: {}", plugin_id, source.path,
-                                  response.error().message));
-  }
-  if (response->status != 200) {
-    return make_error(Errc::PluginLoad, fmt::format("plugin {}: fetching {} failed: bad response status {}",
-                                                    plugin_id, source.path, response->status));
-  }
-  return Bytes(response->body.begin(), response->body.end());
-}
 
 wasm::VmSpec vm_spec_for(const BoundPlugin& plugin, wasm::VmModulesPtr modules) {
   wasm::VmSpec spec;
@@ -90,9 +34,19 @@ wasm::VmSpec vm_spec_for(const BoundPlugin& plugin, wasm::VmModulesPtr modules) 
 }  // namespace
 
 PluginRuntime::PluginRuntime(engine::Engine& engine, PluginRuntimeOptions options)
-    : engine_(engine), options_(options), impl_(std::make_unique<Impl>(options.blocking_threads)) {}
+    : engine_(engine), options_(options), impl_(std::make_unique<Impl>(options.blocking_threads)) {
+  wasm::SourceCacheOptions cache_options;
+  cache_options.ttl = options_.source_cache_ttl;
+  sources_ = std::make_unique<wasm::SourceCache>(cache_options);
+  sources_->on_change([this](const std::string& key, const std::string& sha256) {
+    spdlog::info("wasm source {} changed (sha256 {}): rebuilding its pools", key, sha256);
+    on_source_change(key);
+  });
+}
 
-PluginRuntime::~PluginRuntime() = default;
+PluginRuntime::~PluginRuntime() {
+  sources_->shutdown();  // background refetches (and their pool rebuilds) end before the pools go
+}
 
 boost::asio::any_io_executor PluginRuntime::blocking_executor() { return impl_->blocking.get_executor(); }
 
@@ -100,40 +54,54 @@ bool PluginRuntime::may_block(const BoundPlugin& plugin) { return !plugin.config
 
 void PluginRuntime::clean() { pools_.clean(std::chrono::steady_clock::now()); }
 
-Result<std::shared_ptr<const std::vector<std::uint8_t>>> PluginRuntime::source_bytes(const BoundPlugin& plugin) {
-  const model::WasmSource& source = plugin.config.source;
-  const std::string key = model::source_cache_key(source);
-  {
-    std::lock_guard lock(sources_mu_);
-    if (auto it = sources_.find(key); it != sources_.end()) return it->second;
-  }
-  Result<Bytes> bytes = make_error(Errc::Internal, "unreachable");
-  switch (source.kind) {
-    case model::WasmSourceKind::Base64:
-      bytes = decode_base64_source(source.path, plugin.plugin_id);
-      break;
-    case model::WasmSourceKind::File:
-      bytes = read_file_source(source.path, plugin.plugin_id);
-      break;
-    case model::WasmSourceKind::Http:
-      bytes = fetch_http_source(source, plugin.plugin_id, options_.source_fetch_timeout);
-      break;
-    default:
-      return make_error(Errc::PluginLoad,
-                        fmt::format("plugin {}: source kind {} is not supported by wasmgate yet", plugin.plugin_id,
-                                    model::wasm_source_kind_name(source.kind)));
-  }
-  if (!bytes) return bytes.take_error();
-  auto shared = std::make_shared<const Bytes>(std::move(*bytes));
-  std::lock_guard lock(sources_mu_);
-  return sources_.try_emplace(key, std::move(shared)).first->second;
+void PluginRuntime::set_global_config(const model::GlobalConfig& global) {
+  auto wasmo = wasm::wasmo_settings_from_global(global.json);
+  if (!wasmo) spdlog::warn("global config: {}", wasmo.error().message);
+  std::lock_guard lock(mu_);
+  wasmo_ = wasmo ? std::move(*wasmo) : std::nullopt;
 }
 
-Result<std::shared_ptr<wasm::VmPool>> PluginRuntime::pool_for(const BoundPlugin& plugin) {
-  if (auto pool = pools_.find(plugin.pool_key)) return pool;
-  auto bytes = source_bytes(plugin);
-  if (!bytes) return bytes.take_error();
-  auto modules = wasm::compile_vm_modules(engine_, **bytes, static_cast<std::uint32_t>(plugin.config.memory_pages),
+wasm::SourceFetchContext PluginRuntime::fetch_context() const {
+  wasm::SourceFetchContext ctx;
+  ctx.http_timeout = options_.source_fetch_timeout;
+  std::lock_guard lock(mu_);
+  ctx.wasmo = wasmo_;
+  return ctx;
+}
+
+void PluginRuntime::prefetch(const model::WasmSource& source) {
+  if (source.kind == model::WasmSourceKind::Local) return;
+  sources_->prefetch(source, fetch_context());
+}
+
+void PluginRuntime::refresh_sources() {
+  std::vector<model::WasmSource> in_use;
+  bool evict = false;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, source] : sources_in_use_) in_use.push_back(source);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_evict_ > 2 * options_.source_cache_ttl) {
+      last_evict_ = now;
+      evict = true;
+    }
+  }
+  const auto ctx = fetch_context();
+  for (const auto& source : in_use) sources_->prefetch(source, ctx);  // nothing when fresh
+  if (evict) sources_->evict_unused(2 * options_.source_cache_ttl);
+}
+
+Result<wasm::SourceEntry> PluginRuntime::source_bytes(const BoundPlugin& plugin) {
+  auto entry = sources_->get(plugin.config.source, fetch_context());
+  if (!entry) {
+    return make_error(entry.error().code, fmt::format("plugin {}: {}", plugin.plugin_id, entry.error().message));
+  }
+  return entry;
+}
+
+Result<std::shared_ptr<wasm::VmPool>> PluginRuntime::build_pool(const BoundPlugin& plugin,
+                                                                const wasm::SourceEntry& source, bool replace) {
+  auto modules = wasm::compile_vm_modules(engine_, *source.bytes, static_cast<std::uint32_t>(plugin.config.memory_pages),
                                           "plugin " + plugin.plugin_id);
   if (!modules) return modules.take_error();
   wasm::VmFactory factory = [this, spec = vm_spec_for(plugin, *modules)]() -> Result<wasm::PooledVmPtr> {
@@ -141,8 +109,42 @@ Result<std::shared_ptr<wasm::VmPool>> PluginRuntime::pool_for(const BoundPlugin&
     if (!vm) return vm.take_error();
     return wasm::PooledVmPtr(std::move(*vm));
   };
-  return pools_.get_or_create(plugin.pool_key, wasm::pool_options_for(plugin.plugin_id, plugin.config),
-                              std::move(factory));
+  auto options = wasm::pool_options_for(plugin.plugin_id, plugin.config);
+  {
+    std::lock_guard lock(mu_);
+    const std::string key = model::source_cache_key(plugin.config.source);
+    pools_by_source_[key].emplace(plugin.pool_key, plugin);
+    sources_in_use_.emplace(key, plugin.config.source);
+  }
+  if (replace) return pools_.replace(plugin.pool_key, std::move(options), std::move(factory));
+  return pools_.get_or_create(plugin.pool_key, options, std::move(factory));
+}
+
+Result<std::shared_ptr<wasm::VmPool>> PluginRuntime::pool_for(const BoundPlugin& plugin) {
+  if (auto pool = pools_.find(plugin.pool_key)) return pool;
+  auto source = source_bytes(plugin);
+  if (!source) return source.take_error();
+  return build_pool(plugin, *source, /*replace=*/false);
+}
+
+void PluginRuntime::on_source_change(const std::string& source_key) {
+  std::vector<BoundPlugin> affected;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = pools_by_source_.find(source_key);
+    if (it == pools_by_source_.end()) return;
+    for (const auto& [pool_key, plugin] : it->second) affected.push_back(plugin);
+  }
+  for (const BoundPlugin& plugin : affected) {
+    if (!pools_.find(plugin.pool_key)) continue;  // forgotten by the cleaner: the next call builds it fresh
+    auto source = source_bytes(plugin);
+    // The new pool is compiled before it replaces the old one: calls never wait for the compile, and a module
+    // that no longer loads leaves the old pool serving (its error is logged).
+    auto pool = source ? build_pool(plugin, *source, /*replace=*/true)
+                       : Result<std::shared_ptr<wasm::VmPool>>(source.error());
+    if (!pool) spdlog::error("hot reload of plugin {} failed, keeping the old VMs: {}", plugin.plugin_id,
+                             pool.error().message);
+  }
 }
 
 Result<std::string> PluginRuntime::call_on(wasm::VmLease lease, const BoundPlugin& plugin,

@@ -22,7 +22,10 @@
 #include "core/error.h"
 #include "plugins/plugin_binding.h"
 #include "wasm/engine/engine.h"
+#include "model/global_config.h"
+#include "wasm/source_cache.h"
 #include "wasm/vm_pool_registry.h"
+#include "wasm/wasmo_settings.h"
 
 namespace wasmgate::plugins {
 
@@ -33,6 +36,9 @@ struct PluginRuntimeOptions {
   int blocking_threads = 4;
   // Timeout of an Http source download when the source's opts.timeout is absent (Otoroshi: 10 s).
   std::chrono::milliseconds source_fetch_timeout{10000};
+  // How long fetched bytes are fresh (--wasm-cache-ttl): an older hit is served while one refetch runs, and
+  // changed bytes rebuild the plugin's pools (hot reload).
+  std::chrono::milliseconds source_cache_ttl{10000};
 };
 
 class PluginRuntime {
@@ -64,10 +70,30 @@ class PluginRuntime {
   // Applies the pools' kill options and forgets drained pools (spec §8 cleaner); called by a timer.
   void clean();
 
+  // Wasmo settings from the global config (wasmoSettings, or the legacy wasmManagerSettings); call on every
+  // new global config.
+  void set_global_config(const model::GlobalConfig& global);
+  // Warms the bytes of `source` in the background (Local sources are skipped: their entity's source is
+  // prefetched on its own). Called for every entity and inline slot when the state changes, so a first request
+  // does not pay the download.
+  void prefetch(const model::WasmSource& source);
+  // Keeps every source in use fresh (a stale one is refetched in the background; changed bytes rebuild its
+  // pools) and drops entries unused for 2 × TTL. Called about every second.
+  void refresh_sources();
+
+  // The source cache (status for the admin API).
+  wasm::SourceCache& sources() { return *sources_; }
+
  private:
   struct Impl;
   Result<std::shared_ptr<wasm::VmPool>> pool_for(const BoundPlugin& plugin);
-  Result<std::shared_ptr<const std::vector<std::uint8_t>>> source_bytes(const BoundPlugin& plugin);
+  Result<wasm::SourceEntry> source_bytes(const BoundPlugin& plugin);
+  Result<std::shared_ptr<wasm::VmPool>> build_pool(const BoundPlugin& plugin, const wasm::SourceEntry& source,
+                                                   bool replace);
+  // Hot reload: the bytes behind `source_key` changed; every pool built from them is rebuilt from the new bytes
+  // (in-flight calls finish on the old VMs).
+  void on_source_change(const std::string& source_key);
+  wasm::SourceFetchContext fetch_context() const;
   Result<std::string> call_on(wasm::VmLease lease, const BoundPlugin& plugin, std::string_view function,
                               std::string_view input);
 
@@ -75,10 +101,14 @@ class PluginRuntime {
   PluginRuntimeOptions options_;
   wasm::PoolRegistry pools_;
   std::unique_ptr<Impl> impl_;
-  std::mutex sources_mu_;
-  // Module bytes by source cache key (`<kind>://<path>`). Kept for the process lifetime for now: refetching,
-  // TTLs and hot reload of changed bytes belong to the sources issue.
-  std::map<std::string, std::shared_ptr<const std::vector<std::uint8_t>>, std::less<>> sources_;
+  std::unique_ptr<wasm::SourceCache> sources_;
+  mutable std::mutex mu_;
+  std::optional<wasm::WasmoSettings> wasmo_;  // guarded by mu_
+  // The plugins behind each live pool, by source cache key (what a source change must rebuild), and the keys
+  // of the sources in use. Guarded by mu_.
+  std::map<std::string, std::map<std::string, BoundPlugin>, std::less<>> pools_by_source_;
+  std::map<std::string, model::WasmSource, std::less<>> sources_in_use_;
+  std::chrono::steady_clock::time_point last_evict_{};
 };
 
 }  // namespace wasmgate::plugins
