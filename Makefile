@@ -39,5 +39,10 @@ bench: build
 bench-wasm: build
 	@bash bench/wasm_vs_extism.sh $(BUILD_DIR)
 
+# Wasm plugin overhead: routes with 0, 1 and 5 trivial access validators, rps / p50 / p99 and cost per plugin.
+.PHONY: bench-plugins
+bench-plugins: build
+	@bash bench/plugin_overhead.sh $(BUILD_DIR)
+
 clean:
 	rm -rf $(BUILD_DIR)
