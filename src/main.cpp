@@ -107,7 +107,22 @@ int serve(const ServeFlags& flags) {
     return 1;
   }
 
+  // Wasm plugins: one engine (compiled code shared by sha256, V8's code cache under --data) and the runtime
+  // that keeps the VM pools of every plugin.
+  engine::EngineOptions engine_options;
+  engine_options.code_cache_dir = (std::filesystem::path(flags.data) / "code-cache").string();
+  const engine::EnginePtr wasm_engine = engine::create_v8_engine(engine_options);
+  plugins::PluginRuntimeOptions runtime_options;
+  runtime_options.source_cache_ttl = std::chrono::milliseconds(flags.wasm_cache_ttl_ms);
+  auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(*wasm_engine, runtime_options);
+
   admin::AdminOptions admin_options;
+  admin_options.plugin_status = [state, plugin_runtime](std::string_view id) -> std::optional<boost::json::object> {
+    const auto snapshot = state->current();
+    const model::WasmPlugin* plugin = snapshot->find_wasm_plugin(std::string(id));
+    if (plugin == nullptr) return std::nullopt;
+    return plugin_runtime->status(id, plugin->config.source);
+  };
   admin_options.client_id = client_id;
   admin_options.client_secret = client_secret;
   auto admin_api =
@@ -123,15 +138,6 @@ int serve(const ServeFlags& flags) {
   options.threads = flags.threads > 0 ? flags.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (options.threads <= 0) options.threads = 1;
   options.admin_max_body_bytes = admin_options.max_body_bytes;
-
-  // Wasm plugins: one engine (compiled code shared by sha256, V8's code cache under --data) and the runtime
-  // that keeps the VM pools of every plugin.
-  engine::EngineOptions engine_options;
-  engine_options.code_cache_dir = (std::filesystem::path(flags.data) / "code-cache").string();
-  const engine::EnginePtr wasm_engine = engine::create_v8_engine(engine_options);
-  plugins::PluginRuntimeOptions runtime_options;
-  runtime_options.source_cache_ttl = std::chrono::milliseconds(flags.wasm_cache_ttl_ms);
-  auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(*wasm_engine, runtime_options);
 
   proxy::Gateway gateway(options, state,
                          [admin_api](const HttpRequest& request) { return admin_api->handle(request); });

@@ -38,7 +38,7 @@ bool is_read(const std::string& method) {
 AdminApi::AdminApi(store::EntityStorePtr store, AdminOptions options,
                    std::function<void(const store::EntityChanges&)> on_change)
     : options_(std::move(options)),
-      ctx_(std::make_shared<const AdminContext>(AdminContext{std::move(store), std::move(on_change)})),
+      ctx_(std::make_shared<const AdminContext>(AdminContext{std::move(store), std::move(on_change), options_.plugin_status})),
       router_(std::make_shared<const Router>(make_admin_router(ctx_))) {}
 
 HttpResponse AdminApi::handle(const HttpRequest& request) {

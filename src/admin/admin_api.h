@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <boost/json/object.hpp>
 #include <functional>
+#include <optional>
+#include <string_view>
 #include <memory>
 #include <string>
 
@@ -20,6 +23,9 @@ struct AdminOptions {
   std::string client_id = "admin-api-apikey-id";
   std::string client_secret = "admin-api-apikey-secret";
   std::size_t max_body_bytes = 16u << 20;  // larger bodies: 413 (the listener enforces it before buffering)
+  // Runtime status of a wasm plugin (our extension, GET …/wasm-plugins/:id/_status): source state and pools.
+  // nullopt when the plugin is unknown to the runtime's state. Unset: the endpoint answers 503.
+  std::function<std::optional<boost::json::object>(std::string_view id)> plugin_status;
 };
 
 class AdminApi {

@@ -91,6 +91,23 @@ void PluginRuntime::refresh_sources() {
   if (evict) sources_->evict_unused(2 * options_.source_cache_ttl);
 }
 
+boost::json::object PluginRuntime::status(std::string_view plugin_id, const model::WasmSource& source) {
+  boost::json::object out;
+  out["plugin_id"] = plugin_id;
+  if (auto s = sources_->status(model::source_cache_key(source))) out["source"] = wasm::source_status_json(*s);
+  else out["source"] = nullptr;
+  boost::json::array pools;
+  const std::string prefix = std::string(plugin_id) + "|";  // pool keys start with the plugin id (bind_plugin)
+  for (const auto& entry : pools_.stats()) {
+    if (!entry.key.starts_with(prefix)) continue;
+    boost::json::object pool = wasm::pool_stats_json(entry.stats);
+    pool["key"] = entry.key;
+    pools.push_back(std::move(pool));
+  }
+  out["pools"] = std::move(pools);
+  return out;
+}
+
 Result<wasm::SourceEntry> PluginRuntime::source_bytes(const BoundPlugin& plugin) {
   auto entry = sources_->get(plugin.config.source, fetch_context());
   if (!entry) {

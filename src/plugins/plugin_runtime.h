@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -81,7 +82,11 @@ class PluginRuntime {
   // pools) and drops entries unused for 2 × TTL. Called about every second.
   void refresh_sources();
 
-  // The source cache (status for the admin API).
+  // What the runtime knows of plugin `plugin_id` whose source is `source`: {"plugin_id", "source": source
+  // cache status or null when never fetched, "pools": [{key, stats…}] for every live or draining pool of it}.
+  boost::json::object status(std::string_view plugin_id, const model::WasmSource& source);
+
+  // The source cache.
   wasm::SourceCache& sources() { return *sources_; }
 
  private:

@@ -5,6 +5,7 @@ must be 2xx, and each new behaviour must show within TTL + the 1 s source refres
 Also: the first request after a config write does not download (the source is prefetched).
 """
 import functools
+import hashlib
 import http.server
 import os
 import shutil
@@ -122,6 +123,21 @@ class HotReloadTest(unittest.TestCase):
                 c.join()
         self.assertEqual(failures, [])
         self.assertGreater(counts["n"], 100)
+
+        # The status endpoint tells which bytes run and what the pools did.
+        status = self.gw.admin("GET", "/apis/plugins.otoroshi.io/v1/wasm-plugins/wasm-plugin_reload/_status")
+        self.assertEqual(status.status, 200, status)
+        body = status.json()
+        self.assertEqual(body["source"]["state"], "cached")
+        self.assertEqual(body["source"]["sha256"], hashlib.sha256(self.variants[current]).hexdigest())
+        self.assertEqual(body["source"]["size"], len(self.variants[current]))
+        live = [p for p in body["pools"] if not p["retired"]]
+        self.assertEqual(len(live), 1, body["pools"])
+        self.assertGreater(live[0]["calls"] + live[0]["leases"], 0)
+
+    def test_status_of_unknown_plugin_is_404(self):
+        r = self.gw.admin("GET", "/apis/plugins.otoroshi.io/v1/wasm-plugins/nope/_status")
+        self.assertEqual(r.status, 404, r)
 
 
 if __name__ == "__main__":

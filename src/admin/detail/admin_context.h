@@ -1,7 +1,9 @@
 // What every admin endpoint needs: the store and the hook that makes a write live on the proxy.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "store/entity_store.h"
@@ -17,6 +19,7 @@ enum class Flavor {
 struct AdminContext {
   store::EntityStorePtr store;
   std::function<void(const store::EntityChanges&)> on_change;
+  std::function<std::optional<boost::json::object>(std::string_view id)> plugin_status;  // AdminOptions'
 
   // Called after each successful write and before the answer, so a client that sees the answer sees the
   // change live on the proxy. `changes` names what was written.

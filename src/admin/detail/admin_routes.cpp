@@ -164,6 +164,18 @@ Router make_admin_router(std::shared_ptr<const AdminContext> ctx) {
     return json_reply(200, boost::json::object{{"status", "ok"}});
   });
   add_global_config_routes(r, ctx);
+  // Our extension: what the runtime knows of a wasm plugin (source cache state, sha256, pools and kills).
+  r.add("GET", "/apis/plugins.otoroshi.io/v1/wasm-plugins/:id/_status",
+        [ctx](const HttpRequest&, const RequestParams& p) -> HttpResponse {
+          const std::string id(p.segment("id"));
+          auto stored = ctx->store->get("wasm-plugins", id);
+          if (!stored) return error_reply(500, stored.error().message);
+          if (!*stored) return error_reply(404, "entity not found: wasm-plugins '" + id + "'");
+          if (!ctx->plugin_status) return error_reply(503, "plugin status is not available in this process");
+          auto status = ctx->plugin_status(id);
+          if (!status) return error_reply(404, "wasm plugin '" + id + "' is not loaded yet");
+          return json_reply(200, std::move(*status));
+        });
   add_entity_routes(r, "/api/routes", legacy_routes_wrap(ctx), Flavor::Legacy);
   add_entity_routes(r, "/apis/:group/:version/:plural", generic_wrap(ctx), Flavor::Generic);
   return r;
