@@ -353,7 +353,10 @@ asio::awaitable<bool> ProxyCall::run() {
   if (plan != nullptr) {
     bool keep = false;
     if (co_await run_request_plugins(*plan, *match, host, keep) == Gate::Answered) co_return keep;
-    if (plan->buffers_request() || plan->buffers_response()) co_return co_await serve_buffered(*plan, *match);
+  }
+  if (is_websocket_upgrade()) co_return co_await serve_websocket(plan, *match);
+  if (plan != nullptr && (plan->buffers_request() || plan->buffers_response())) {
+    co_return co_await serve_buffered(*plan, *match);
   }
 
   const auto& targets = route.backend.targets;

@@ -63,6 +63,15 @@ class ProxyCall {
   asio::awaitable<bool> answer(HttpResponse response);
   asio::awaitable<bool> answer_error(int status, std::string_view message);
 
+  // ---- WebSocket tunnels (websocket_tunnel.cpp) ----
+  // A WebSocket opening handshake: HTTP/1.1 GET with Connection: upgrade, Upgrade: websocket and no body.
+  bool is_websocket_upgrade() const;
+  // Tunnels an upgrade request on a matched route (after its request plugins ran): handshake with a target of
+  // the route, then the client's, then messages relayed both ways (through the route's WasmWebsocketTransformer
+  // slots, when `plan` has some) until either side closes. A failed backend handshake answers 502 (504 on
+  // timeout). Returns whether the client connection can serve another request: false once upgraded.
+  asio::awaitable<bool> serve_websocket(const plugins::RoutePlan* plan, const RouteMatch& match);
+
   void capture_request_facts();
   void plan_request_head(std::string upstream_target, std::string_view original_host);
   void render_request_head(const model::Target& target);
