@@ -23,6 +23,12 @@ pids+=($!)
 [ -f "$WASM_DIR/first_validator.wasm" ] || { echo "missing $WASM_DIR/first_validator.wasm (make build)" >&2; exit 1; }
 python3 -m http.server "$WASM_PORT" --bind 127.0.0.1 --directory "$WASM_DIR" >/dev/null 2>&1 &
 pids+=($!)
+# Plugins are fetched as soon as they are configured: wait until the server answers (and the echo backend).
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$WASM_PORT/first_validator.wasm" 2>/dev/null &&
+    curl -fsS -o /dev/null "http://127.0.0.1:$BACKEND_PORT/" 2>/dev/null && break
+  sleep 0.1
+done
 
 rm -f "$DATA/ready.json"
 "$BIN" serve --listen "0.0.0.0:$PROXY_PORT" --admin-listen "127.0.0.1:$ADMIN_PORT" --data "$DATA" \
