@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <optional>
 #include <stop_token>
 
@@ -75,6 +77,33 @@ void prefetch_sources(wasmgate::plugins::PluginRuntime& runtime, const wasmgate:
   slots(snapshot.global_config->ng_plugins);
 }
 
+// The pools the state still uses: every bound slot of the routes' plans, the global plan and the jobs.
+std::set<std::string, std::less<>> live_pool_keys(const wasmgate::proxy::Snapshot& snapshot,
+                                                  const wasmgate::plugins::JobRunner& jobs) {
+  std::set<std::string, std::less<>> keys;
+  auto add = [&](const std::vector<wasmgate::plugins::SlotPlan>& slots) {
+    for (const auto& slot : slots) {
+      if (slot.binding) keys.insert(slot.binding->pool_key);
+    }
+  };
+  for (const auto& plan : snapshot.plans) {
+    if (!plan) continue;
+    for (const auto* bucket : {&plan->matchers, &plan->pre_routes, &plan->access, &plan->request_transformers,
+                               &plan->backends, &plan->response_transformers, &plan->websocket}) {
+      add(*bucket);
+    }
+  }
+  if (const auto& global = snapshot.global_plan) {
+    add(global->routers);
+    add(global->sinks);
+    for (const auto& [domain, binding] : global->request_handlers) {
+      if (binding) keys.insert(binding->pool_key);
+    }
+  }
+  for (auto& key : jobs.pool_keys()) keys.insert(std::move(key));
+  return keys;
+}
+
 int serve(const ServeFlags& flags) {
   using namespace wasmgate;
   setup_logging(flags.log_level);
@@ -116,6 +145,8 @@ int serve(const ServeFlags& flags) {
   runtime_options.source_cache_ttl = std::chrono::milliseconds(flags.wasm_cache_ttl_ms);
   auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(*wasm_engine, runtime_options);
 
+  auto job_runner = std::make_shared<plugins::JobRunner>(*plugin_runtime);
+
   admin::AdminOptions admin_options;
   admin_options.plugin_status = [state, plugin_runtime](std::string_view id) -> std::optional<boost::json::object> {
     const auto snapshot = state->current();
@@ -126,10 +157,14 @@ int serve(const ServeFlags& flags) {
   admin_options.client_id = client_id;
   admin_options.client_secret = client_secret;
   auto admin_api =
-      std::make_shared<admin::AdminApi>(*store, admin_options, [state](const store::EntityChanges& changes) {
+      std::make_shared<admin::AdminApi>(*store, admin_options, [state, plugin_runtime, job_runner](
+                                                                    const store::EntityChanges& changes) {
         if (auto r = state->apply_changes(changes); !r) {
           spdlog::error("applying an admin write to the proxy state: {}", r.error().message);
         }
+        // Pools whose config the write replaced are retired now, not at the next tick: config churn does not
+        // pile up VMs.
+        plugin_runtime->retain_pools(live_pool_keys(*state->current(), *job_runner));
       });
 
   proxy::GatewayOptions options;
@@ -151,6 +186,9 @@ int serve(const ServeFlags& flags) {
     // shutdown, since a requested stop makes every later wait return at once).
     while (!cv.wait_for(lock, stop, kPoolCleanInterval, [&stop] { return stop.stop_requested(); })) {
       plugin_runtime->clean();
+      // Destroyed VMs free large blocks; hand them back to the system so RSS follows the live VMs (glibc keeps
+      // freed memory otherwise, and config churn would look like a leak).
+      ::malloc_trim(0);
     }
   });
   // Wasm jobs (spec §9) and plugin sources follow the state: a 1 s poll of the snapshot version rather than a
@@ -158,7 +196,6 @@ int serve(const ServeFlags& flags) {
   // unchanged jobs is a no-op (Otoroshi's launcher looks every 20 s). On a new snapshot every source is
   // prefetched, so a first request does not pay the download; every second, sources in use are kept fresh
   // (changed bytes rebuild their pools: hot reload).
-  auto job_runner = std::make_shared<plugins::JobRunner>(*plugin_runtime);
   std::jthread job_sync([state, job_runner, plugin_runtime](std::stop_token stop) {
     std::mutex mu;
     std::condition_variable_any cv;
@@ -174,6 +211,7 @@ int serve(const ServeFlags& flags) {
       job_runner->sync(*snapshot->global_config, [&snapshot](std::string_view id) {
         return snapshot->find_wasm_plugin(std::string(id));
       });
+      plugin_runtime->retain_pools(live_pool_keys(*snapshot, *job_runner));
     } while (!cv.wait_for(lock, stop, kJobSyncInterval, [&stop] { return stop.stop_requested(); }));
   });
   if (auto r = gateway.start(); !r) {

@@ -326,6 +326,13 @@ void JobRunner::stop() {
   impl.pool.join();
 }
 
+std::vector<std::string> JobRunner::pool_keys() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::string> out;
+  for (const auto& [unique_id, job] : impl_->jobs) out.push_back(job->plugin.pool_key);
+  return out;
+}
+
 std::vector<JobStatus> JobRunner::status() const {
   std::lock_guard lock(impl_->mu);
   std::vector<JobStatus> out;

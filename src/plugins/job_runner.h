@@ -101,6 +101,8 @@ class JobRunner {
 
   // The registered jobs, by unique_id.
   std::vector<JobStatus> status() const;
+  // The pool keys of the registered jobs (what PluginRuntime::retain_pools must keep).
+  std::vector<std::string> pool_keys() const;
 
   // "io.otoroshi.next.plugins.wasm.WasmJob#<unique_id>", as Otoroshi names the job.
   static std::string job_id(std::string_view unique_id);

@@ -144,6 +144,28 @@ Result<std::shared_ptr<wasm::VmPool>> PluginRuntime::pool_for(const BoundPlugin&
   return build_pool(plugin, *source, /*replace=*/false);
 }
 
+void PluginRuntime::retain_pools(const std::set<std::string, std::less<>>& live) {
+  std::vector<std::string> dead;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = pools_by_source_.begin(); it != pools_by_source_.end();) {
+      std::erase_if(it->second, [&](const auto& entry) {
+        if (live.contains(entry.first)) return false;
+        dead.push_back(entry.first);
+        return true;
+      });
+      if (it->second.empty()) {
+        sources_in_use_.erase(it->first);
+        it = pools_by_source_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& key : dead) pools_.retire(key);
+  if (!dead.empty()) spdlog::debug("retired {} wasm pool(s) whose config left the state", dead.size());
+}
+
 void PluginRuntime::on_source_change(const std::string& source_key) {
   std::vector<BoundPlugin> affected;
   {
@@ -186,9 +208,10 @@ Result<std::string> PluginRuntime::call(const BoundPlugin& plugin, std::string_v
 
 std::optional<Result<std::string>> PluginRuntime::try_call(const BoundPlugin& plugin, std::string_view function,
                                                            std::string_view input) {
-  auto pool = pool_for(plugin);
-  if (!pool) return Result<std::string>(pool.take_error());
-  auto lease = (*pool)->acquire(std::chrono::steady_clock::time_point::min());
+  // No pool yet: building one may download the source and compiles the module, so it is not for an I/O thread.
+  auto pool = pools_.find(plugin.pool_key);
+  if (!pool) return std::nullopt;
+  auto lease = pool->acquire(std::chrono::steady_clock::time_point::min());
   if (!lease) {
     if (lease.error().code == Errc::PluginTimeout) return std::nullopt;  // all VMs busy: wait elsewhere
     return Result<std::string>(lease.take_error());

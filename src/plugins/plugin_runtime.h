@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -81,6 +82,12 @@ class PluginRuntime {
   // Keeps every source in use fresh (a stale one is refetched in the background; changed bytes rebuild its
   // pools) and drops entries unused for 2 × TTL. Called about every second.
   void refresh_sources();
+
+  // Retires every pool whose key is not in `live` (its config left the state: a changed entity, a removed route
+  // or slot) and forgets the sources no live pool uses, so that hot reloads and config churn do not accumulate
+  // VMs, and deleted plugins are no longer refetched. Leases out on a retired pool finish there. Called with the
+  // bindings of each new state.
+  void retain_pools(const std::set<std::string, std::less<>>& live);
 
   // What the runtime knows of plugin `plugin_id` whose source is `source`: {"plugin_id", "source": source
   // cache status or null when never fetched, "pools": [{key, stats…}] for every live or draining pool of it}.

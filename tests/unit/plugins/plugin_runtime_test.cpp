@@ -199,9 +199,9 @@ TEST_F(PluginRuntimeTest, CallPastItsTimeoutFailsAndRecyclesTheVm) {
 
 TEST_F(PluginRuntimeTest, TryCallRunsWhenAVmCanBeHad) {
   const BoundPlugin echo = bound(base64_config("echo"));
-  auto first = runtime_.try_call(echo, "echo", "created");  // no pool yet: creates it and its VM
-  ASSERT_TRUE(first.has_value());
-  EXPECT_EQ(ok_or_error(*first), "created");
+  // No pool yet: building one may download and compile, which is not for an I/O thread.
+  EXPECT_FALSE(runtime_.try_call(echo, "echo", "created").has_value());
+  ASSERT_TRUE(runtime_.call(echo, "noop", "").ok());
   auto second = runtime_.try_call(echo, "echo", "reused");  // the idle VM
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(ok_or_error(*second), "reused");
@@ -223,12 +223,26 @@ TEST_F(PluginRuntimeTest, TryCallIsNulloptWhileTheOnlyVmIsLeased) {
   EXPECT_EQ(ok_or_error(*after), "free");
 }
 
-TEST_F(PluginRuntimeTest, TryCallReportsLoadErrors) {
+TEST_F(PluginRuntimeTest, TryCallLeavesLoadingToCall) {
   const BoundPlugin missing = bound(json::object{{"source", source("File", fixture_path("does_not_exist"))}});
-  auto result = runtime_.try_call(missing, "echo", "");
-  ASSERT_TRUE(result.has_value());
-  ASSERT_FALSE(result->ok());
-  EXPECT_EQ(result->error().code, Errc::PluginLoad);
+  EXPECT_FALSE(runtime_.try_call(missing, "echo", "").has_value());  // the caller moves to call()
+  auto result = runtime_.call(missing, "echo", "");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, Errc::PluginLoad);
+}
+
+TEST_F(PluginRuntimeTest, RetainPoolsRetiresPoolsThatLeftTheState) {
+  const BoundPlugin kept = bound(base64_config("echo"));
+  json::object other_config = base64_config("echo");
+  other_config["config"] = json::object{{"k", "v"}};
+  const BoundPlugin dropped = bound(other_config);
+  ASSERT_NE(kept.pool_key, dropped.pool_key);
+  ASSERT_TRUE(runtime_.call(kept, "noop", "").ok());
+  ASSERT_TRUE(runtime_.call(dropped, "noop", "").ok());
+  runtime_.retain_pools({kept.pool_key});
+  EXPECT_NE(runtime_.pools().find(kept.pool_key), nullptr);
+  EXPECT_EQ(runtime_.pools().find(dropped.pool_key), nullptr);
+  EXPECT_TRUE(runtime_.call(dropped, "noop", "").ok());  // a late caller still works: a fresh pool
 }
 
 TEST(PluginRuntime, CallGivesUpWithPluginTimeoutWhenEveryVmStaysBusy) {
