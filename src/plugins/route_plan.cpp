@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 
 #include "model/wasm_config.h"
 
@@ -82,6 +83,7 @@ SlotPlan make_slot_plan(const model::PluginSlot& slot, std::size_t index, WasmPl
   s.kind = kind;
   s.index = index;
   s.slot = &slot;
+  s.config_json = boost::json::serialize(slot.config);
   const std::string where = fmt::format("{} plugins[{}]", owner, index);  // e.g. "route_1 plugins[2]"
   auto patterns = compile_patterns(slot.include, "include", s.include);
   if (patterns) patterns = compile_patterns(slot.exclude, "exclude", s.exclude);
@@ -111,7 +113,8 @@ bool RoutePlan::empty() const {
          backends.empty() && response_transformers.empty() && websocket.empty();
 }
 
-RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& lookup) {
+RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& lookup,
+                              std::shared_ptr<const std::string> global_config_json) {
   auto plan = std::make_shared<RoutePlan>();
   plan->route = route;
   for (std::size_t i = 0; i < route->plugins.size(); ++i) {
@@ -129,6 +132,8 @@ RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& 
                      runs_before);
   }
   if (plan->empty()) return nullptr;
+  plan->route_json = boost::json::serialize(route->json);
+  plan->global_config_json = std::move(global_config_json);
   return plan;
 }
 

@@ -28,6 +28,8 @@ struct SlotPlan {
   // include / exclude as full-match RE2 patterns (linear time: no catastrophic backtracking).
   std::vector<std::unique_ptr<re2::RE2>> include;
   std::vector<std::unique_ptr<re2::RE2>> exclude;
+  // `slot->config` as JSON text, rendered once: contexts embed it as is (step_context_text.h).
+  std::string config_json;
 
   // Otoroshi's rule: applies when `include` is empty or one matches, and no `exclude` matches.
   bool applies_to(std::string_view path) const;
@@ -41,6 +43,10 @@ SlotPlan make_slot_plan(const model::PluginSlot& slot, std::size_t index, WasmPl
 
 struct RoutePlan {
   model::RoutePtr route;
+  // Rendered once for the contexts (step_context_text.h): `route->json`, and the snapshot's global
+  // plugins.config (shared by every plan of the snapshot; null when the builder was not given it).
+  std::string route_json;
+  std::shared_ptr<const std::string> global_config_json;
   std::vector<SlotPlan> matchers;               // MatchRoute
   std::vector<SlotPlan> pre_routes;             // PreRoute
   std::vector<SlotPlan> access;                 // ValidateAccess
@@ -61,7 +67,9 @@ using RoutePlanPtr = std::shared_ptr<const RoutePlan>;
 
 // Builds the plan of `route`: enabled slots whose plugin is a Wasm* class, in route order (a slot's
 // plugin_index for its step, when set, orders it as in Otoroshi), each bound with `lookup`. Never fails: a slot
-// that cannot be bound keeps its error. Returns null when the route has no wasm slot.
-RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& lookup);
+// that cannot be bound keeps its error. Returns null when the route has no wasm slot. `global_config_json` is
+// the snapshot's plugins.config as JSON text (kept in the plan for the contexts).
+RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& lookup,
+                              std::shared_ptr<const std::string> global_config_json = nullptr);
 
 }  // namespace wasmgate::plugins

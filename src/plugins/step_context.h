@@ -70,7 +70,8 @@ struct StepScope {
   const boost::json::object* attrs = nullptr;      // the request's attrs (null -> {})
 };
 
-// Contexts, with exactly the keys of §3.2 (apikey and user are null until API keys exist).
+// Contexts, with exactly the keys of §3.2 (apikey and user are null until API keys exist). The proxy writes
+// the same contexts straight as text from fragments rendered ahead (step_context_text.h).
 boost::json::object route_matcher_context(const RequestFacts& request, const StepScope& scope);
 boost::json::object pre_route_context(const RequestFacts& request, const StepScope& scope);
 boost::json::object access_context(const RequestFacts& request, const StepScope& scope);

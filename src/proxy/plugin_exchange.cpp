@@ -221,10 +221,7 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
   current.headers.emplace_back("X-Forwarded-Host", forwarded_host_);
   const plugins::OutgoingRequest raw = current;
 
-  plugins::StepScope scope;
-  scope.route = &route;
-  scope.global_config = &state.global_config->plugins_config;
-  scope.attrs = &state.attrs;
+  const plugins::StepText text = state.step_text(plan, route);
   auto unbound = [&](const SlotPlan& slot) {
     spdlog::warn("route {} plugins[{}] ({}): {}", route.id, slot.index, plugins::wasm_plugin_class(slot.kind),
                  slot.binding.error().message);
@@ -236,10 +233,9 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
     if (!slot.applies_to(path)) continue;
     if (!slot.binding) co_return co_await unbound(slot);
     const BoundPlugin& plugin = *slot.binding;
-    scope.config = &slot.slot->config;
     auto out = co_await call_plugin(
         plugin, plugin.function,
-        boost::json::serialize(plugins::request_transformer_context(facts, raw, current, body, scope)));
+        plugins::request_transformer_context_text(raw, current, body, state.with_call(text, slot)));
     Result<boost::json::object> json = out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
     if (!json) co_return co_await answer(json_response(400, plugins::call_error_json(json.error().message)));
     plugins::apply_attrs_update(*json, state.attrs);
@@ -261,9 +257,9 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
     if (!slot.applies_to(path)) continue;
     if (!slot.binding) co_return co_await unbound(slot);
     const BoundPlugin& plugin = *slot.binding;
-    scope.config = &slot.slot->config;
-    auto out = co_await call_plugin(plugin, plugin.function,
-                                    boost::json::serialize(plugins::backend_context(facts, current, target, body, scope)));
+    auto out = co_await call_plugin(
+        plugin, plugin.function,
+        plugins::backend_context_text(current, target, body, state.with_call(text, slot)));
     if (!out) {  // Otoroshi: 400, no headers, the error JSON as body
       HttpResponse failed;
       failed.status = 400;
@@ -298,12 +294,11 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
     if (!slot.applies_to(path)) continue;
     if (!slot.binding) co_return co_await unbound(slot);
     const BoundPlugin& plugin = *slot.binding;
-    scope.config = &slot.slot->config;
     const plugins::IncomingResponse current_response{response->status, response->headers};
     const std::optional<std::string> seen_body(response->body);
     auto out = co_await call_plugin(plugin, plugin.function,
-                                    boost::json::serialize(plugins::response_transformer_context(
-                                        facts, raw_response, current_response, seen_body, scope)));
+                                    plugins::response_transformer_context_text(raw_response, current_response,
+                                                                               seen_body, state.with_call(text, slot)));
     Result<boost::json::object> json = out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
     if (!json) co_return co_await answer(json_response(400, plugins::call_error_json(json.error().message)));
     plugins::apply_attrs_update(*json, state.attrs);

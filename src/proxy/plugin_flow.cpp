@@ -11,6 +11,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <chrono>
 
 #include "plugins/step_output.h"
@@ -33,13 +34,22 @@ using plugins::WasmPluginKind;
 
 std::atomic<std::uint64_t> g_request_ids{1};
 
+// Room for the attrs' JSON (usually the snowflake and a few headers to add), so it is rarely reallocated.
+constexpr std::size_t kAttrsBytes = 256;
+// Headers of a typical request: the facts' list then grows at most rarely.
+constexpr std::size_t kHeadersReserved = 16;
+
 // Otoroshi's snowflakes are numeric strings; ours: milliseconds since the epoch, then a process-wide counter
 // (unique per process, roughly time-ordered).
 std::string make_snowflake(std::uint64_t id) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-  return std::to_string(ms) + std::to_string(100000 + id % 100000).substr(1);
+  char digits[32];
+  char* end = std::to_chars(digits, digits + 20, ms).ptr;
+  auto counter = static_cast<unsigned>(id % 100000);  // five digits, zero-padded
+  for (int i = 4; i >= 0; --i, counter /= 10) end[i] = static_cast<char>('0' + counter % 10);
+  return std::string(digits, end + 5);
 }
 
 HttpResponse json_response(int status, std::string body) {
@@ -51,6 +61,39 @@ HttpResponse json_response(int status, std::string body) {
 }
 
 }  // namespace
+
+plugins::StepText PluginRequest::step_text(const plugins::RoutePlan& plan, const model::Route& route) {
+  if (request_json.empty()) {
+    request_json = plugins::raw_request_text(facts);
+    snowflake_json.reserve(facts.snowflake.size() + 2);
+    plugins::append_json_string(snowflake_json, facts.snowflake);
+    attrs_json.reserve(kAttrsBytes);
+  }
+  plugins::StepText text;
+  text.snowflake = snowflake_json;
+  text.request = request_json;
+  if (plan.route.get() == &route && !plan.route_json.empty()) {
+    text.route = plan.route_json;
+  } else {
+    route_json = boost::json::serialize(route.json);
+    text.route = route_json;
+  }
+  if (plan.global_config_json) {
+    text.global_config = *plan.global_config_json;
+  } else {
+    if (global_config_json.empty()) global_config_json = boost::json::serialize(global_config->plugins_config);
+    text.global_config = global_config_json;
+  }
+  return text;
+}
+
+plugins::StepText PluginRequest::with_call(plugins::StepText text, const plugins::SlotPlan& slot) {
+  text.config = slot.config_json;
+  attrs_json.clear();  // the buffer is reused from call to call
+  plugins::append_json(attrs_json, attrs);
+  text.attrs = attrs_json;
+  return text;
+}
 
 asio::awaitable<Result<std::string>> ProxyCall::call_plugin(const BoundPlugin& plugin, std::string_view function,
                                                             std::string input) {
@@ -97,12 +140,109 @@ bool ProxyCall::begin_plugins() {
   facts.method = std::string(req.method_string());
   facts.uri = std::string(req.target());
   facts.version = version_ == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  facts.headers.reserve(kHeadersReserved);
   for (const auto& f : req) facts.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   facts.remote = std::string(client_.remote_ip);
   facts.has_body = !parser_.is_done();
   state.attrs["otoroshi.core.SnowFlake"] = facts.snowflake;
   return state.runtime != nullptr;
 }
+
+// ---- the request steps: MatchRoute (every applying matcher must say true; a call error counts as false, as
+// in Otoroshi), PreRoute (error:true answers in the plugin's name), ValidateAccess (result:true lets the request
+// through; otherwise Otoroshi's error answer). The work around each call is done by the two functions below, out
+// of the coroutine, so its frame holds little more than the call and fits asio's recycled frames (≤ 1020 bytes)
+// instead of costing a malloc and free per request.
+
+namespace {
+
+// A slot that could not be bound (missing entity, bad config) fails the request, logged with the route and the
+// plugin (spec §2.2 "plugin not found"); a matcher's counts as "no match".
+const BoundPlugin* bound_plugin(const SlotPlan& slot, const model::Route& route) {
+  if (slot.binding) return &*slot.binding;
+  spdlog::warn("route {} plugins[{}] ({}): {}", route.id, slot.index, plugins::wasm_plugin_class(slot.kind),
+               slot.binding.error().message);
+  return nullptr;
+}
+
+// Before a call: the plugin to call, with its context in state.input; null when the slot does not apply or
+// the request ends here (state.stop set).
+const BoundPlugin* prepare_request_step(PluginRequest& state, const SlotPlan& slot, const model::Route& route) {
+  if (!slot.applies_to(state.path)) return nullptr;
+  const BoundPlugin* plugin = bound_plugin(slot, route);
+  if (plugin == nullptr) {
+    state.stop = slot.kind == WasmPluginKind::RouteMatcher
+                     ? StepStop{std::nullopt, 404, std::string(kMsgNoRoute)}
+                     : StepStop{std::nullopt, 500, slot.binding.error().message};
+    return nullptr;
+  }
+  switch (slot.kind) {
+    case WasmPluginKind::RouteMatcher:
+      state.input = plugins::route_matcher_context_text(state.with_call(state.text, slot));
+      break;
+    case WasmPluginKind::PreRoute:
+      state.input = plugins::pre_route_context_text(state.with_call(state.text, slot));
+      break;
+    default:  // AccessValidator, Opa
+      if (slot.kind == WasmPluginKind::Opa || plugin->config.opa) {
+        state.stop = StepStop{std::nullopt, 500,
+                              "plugin " + plugin->plugin_id +
+                                  ": OPA policies (WasmOPA, opa: true) are not supported by wasmgate yet"};
+        return nullptr;
+      }
+      state.input = plugins::access_context_text(state.with_call(state.text, slot));
+  }
+  return plugin;
+}
+
+// After a call: the attrs updated, and state.stop set when the plugin's answer (or its failure) ends the
+// request.
+void finish_request_step(PluginRequest& state, const SlotPlan& slot, const BoundPlugin& plugin,
+                         Result<std::string> out, const model::Route& route) {
+  switch (slot.kind) {
+    case WasmPluginKind::RouteMatcher: {
+      bool matched = false;
+      if (!out) {
+        spdlog::warn("route {}: plugin {} {} failed: {}", route.id, plugin.plugin_id, plugin.function,
+                     out.error().message);
+      } else if (auto json = plugins::parse_output(*out)) {
+        plugins::apply_attrs_update(*json, state.attrs);
+        matched = plugins::route_matches(*json);
+      }
+      if (!matched) state.stop = StepStop{std::nullopt, 404, std::string(kMsgNoRoute)};
+      return;
+    }
+    case WasmPluginKind::PreRoute: {
+      if (!out) {
+        state.stop = StepStop{json_response(500, plugins::call_error_json(out.error().message))};
+        return;
+      }
+      auto json = plugins::parse_output(*out);
+      if (!json) {
+        state.stop = StepStop{json_response(500, plugins::call_error_json(json.error().message))};
+        return;
+      }
+      plugins::apply_attrs_update(*json, state.attrs);
+      if (auto response = plugins::pre_route_decision(*json)) state.stop = StepStop{std::move(*response)};
+      return;
+    }
+    default: {  // AccessValidator: Otoroshi denies a failed call with 400 and the error's message
+      Result<boost::json::object> json =
+          out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
+      if (!json) {
+        spdlog::debug("route {}: plugin {} {} failed: {}", route.id, plugin.plugin_id, plugin.function,
+                      json.error().message);
+        state.stop = StepStop{std::nullopt, 400, json.error().message};
+        return;
+      }
+      plugins::apply_attrs_update(*json, state.attrs);
+      const plugins::AccessDecision decision = plugins::access_decision(*json);
+      if (!decision.allowed) state.stop = StepStop{std::nullopt, decision.status, decision.message};
+    }
+  }
+}
+
+}  // namespace
 
 asio::awaitable<ProxyCall::Gate> ProxyCall::run_request_plugins(const plugins::RoutePlan& plan,
                                                                 const RouteMatch& match, std::string_view host,
@@ -113,104 +253,26 @@ asio::awaitable<ProxyCall::Gate> ProxyCall::run_request_plugins(const plugins::R
     co_return Gate::Answered;
   }
   PluginRequest& state = *plugin_;
-  const plugins::RequestFacts& facts = state.facts;
-  const model::Route& route = *match.route;
-
-  const std::string_view path = std::string_view(facts.uri).substr(0, facts.uri.find('?'));
-  plugins::StepScope scope;
-  scope.route = &route;
-  scope.global_config = &state.global_config->plugins_config;
-  scope.attrs = &state.attrs;
-
-  // A slot that could not be bound (missing entity, bad config) fails the request with a 500, logged with the
-  // route and the plugin (spec §2.2 "plugin not found").
-  auto bound = [&](const SlotPlan& slot) -> const BoundPlugin* {
-    if (slot.binding) return &*slot.binding;
-    spdlog::warn("route {} plugins[{}] ({}): {}", route.id, slot.index, plugins::wasm_plugin_class(slot.kind),
-                 slot.binding.error().message);
-    return nullptr;
-  };
-
-  // ---- MatchRoute: every applying matcher must say true; a call error counts as false (Otoroshi).
-  for (const SlotPlan& slot : plan.matchers) {
-    if (!slot.applies_to(path)) continue;
-    const BoundPlugin* plugin = bound(slot);
-    bool matched = false;
-    if (plugin) {
-      scope.config = &slot.slot->config;
-      auto out = co_await call_plugin(*plugin, plugin->function,
-                                      boost::json::serialize(plugins::route_matcher_context(facts, scope)));
-      if (!out) spdlog::warn("route {}: plugin {} {} failed: {}", route.id, plugin->plugin_id, plugin->function,
-                             out.error().message);
-      else if (auto json = plugins::parse_output(*out)) {
-        plugins::apply_attrs_update(*json, state.attrs);
-        matched = plugins::route_matches(*json);
+  state.text = state.step_text(plan, *match.route);
+  state.path = std::string_view(state.facts.uri).substr(0, state.facts.uri.find('?'));
+  state.stop.reset();
+  for (const std::vector<SlotPlan>* step : {&plan.matchers, &plan.pre_routes, &plan.access}) {
+    for (const SlotPlan& slot : *step) {
+      if (const BoundPlugin* plugin = prepare_request_step(state, slot, *match.route)) {
+        auto out = co_await call_plugin(*plugin, plugin->function, std::move(state.input));
+        finish_request_step(state, slot, *plugin, std::move(out), *match.route);
       }
+      if (state.stop) break;
     }
-    if (!matched) {
-      keep = co_await answer_error(404, kMsgNoRoute);
-      co_return Gate::Answered;
-    }
+    if (state.stop) break;
   }
-
-  // ---- PreRoute: error:true answers in the plugin's name.
-  for (const SlotPlan& slot : plan.pre_routes) {
-    if (!slot.applies_to(path)) continue;
-    const BoundPlugin* plugin = bound(slot);
-    if (!plugin) {
-      keep = co_await answer_error(500, slot.binding.error().message);
-      co_return Gate::Answered;
-    }
-    scope.config = &slot.slot->config;
-    auto out = co_await call_plugin(*plugin, plugin->function,
-                                    boost::json::serialize(plugins::pre_route_context(facts, scope)));
-    if (!out) {
-      keep = co_await answer(json_response(500, plugins::call_error_json(out.error().message)));
-      co_return Gate::Answered;
-    }
-    auto json = plugins::parse_output(*out);
-    if (!json) {
-      keep = co_await answer(json_response(500, plugins::call_error_json(json.error().message)));
-      co_return Gate::Answered;
-    }
-    plugins::apply_attrs_update(*json, state.attrs);
-    if (auto response = plugins::pre_route_decision(*json)) {
-      keep = co_await answer(std::move(*response));
-      co_return Gate::Answered;
-    }
+  if (!state.stop) co_return Gate::Go;
+  if (state.stop->response) {
+    keep = co_await answer(std::move(*state.stop->response));
+  } else {
+    keep = co_await answer_error(state.stop->status, state.stop->message);
   }
-
-  // ---- ValidateAccess: result:true lets the request through; otherwise Otoroshi's error answer.
-  for (const SlotPlan& slot : plan.access) {
-    if (!slot.applies_to(path)) continue;
-    const BoundPlugin* plugin = bound(slot);
-    if (!plugin) {
-      keep = co_await answer_error(500, slot.binding.error().message);
-      co_return Gate::Answered;
-    }
-    if (slot.kind == WasmPluginKind::Opa || plugin->config.opa) {
-      keep = co_await answer_error(500, "plugin " + plugin->plugin_id +
-                                            ": OPA policies (WasmOPA, opa: true) are not supported by wasmgate yet");
-      co_return Gate::Answered;
-    }
-    scope.config = &slot.slot->config;
-    auto out = co_await call_plugin(*plugin, plugin->function,
-                                    boost::json::serialize(plugins::access_context(facts, scope)));
-    Result<boost::json::object> json = out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
-    if (!json) {  // Otoroshi: a failed call denies with 400 and the error's message
-      spdlog::debug("route {}: plugin {} {} failed: {}", route.id, plugin->plugin_id, plugin->function,
-                    json.error().message);
-      keep = co_await answer_error(400, json.error().message);
-      co_return Gate::Answered;
-    }
-    plugins::apply_attrs_update(*json, state.attrs);
-    const plugins::AccessDecision decision = plugins::access_decision(*json);
-    if (!decision.allowed) {
-      keep = co_await answer_error(decision.status, decision.message);
-      co_return Gate::Answered;
-    }
-  }
-  co_return Gate::Go;
+  co_return Gate::Answered;
 }
 
 }  // namespace wasmgate::proxy::detail

@@ -1,5 +1,7 @@
 #include "proxy/snapshot.h"
 
+#include <boost/json/serialize.hpp>
+
 namespace wasmgate::proxy {
 
 const model::WasmPlugin* Snapshot::find_wasm_plugin(const std::string& id) const {
@@ -27,8 +29,13 @@ SnapshotPtr make_snapshot(std::uint64_t version, std::vector<model::RoutePtr> ro
   snap->global_plan = plugins::build_global_plan(snap->global_config, lookup);
   const auto& indexed = snap->routes.routes();
   snap->plans.resize(indexed.size());
+  // plugins.config, as every route's plugin contexts embed it: rendered once for the snapshot.
+  const auto global_config_json =
+      std::make_shared<const std::string>(boost::json::serialize(snap->global_config->plugins_config));
   for (std::size_t slot = 0; slot < indexed.size(); ++slot) {
-    if (!indexed[slot]->plugins.empty()) snap->plans[slot] = plugins::build_route_plan(indexed[slot], lookup);
+    if (!indexed[slot]->plugins.empty()) {
+      snap->plans[slot] = plugins::build_route_plan(indexed[slot], lookup, global_config_json);
+    }
   }
   return snap;
 }

@@ -56,6 +56,9 @@ class KillPolicy {
                                      std::chrono::steady_clock::time_point now) const;
 
   const model::WasmKillOptions& options() const { return options_; }
+  // Whether a decision reads VmUsage::memory_bytes (max_memory_usage set, not immortal): reading a VM's memory
+  // size takes its store, so the pool skips it when nothing uses it.
+  bool reads_memory() const { return memory_limit_bytes_ > 0.0 && !options_.immortal; }
 
  private:
   model::WasmKillOptions options_;

@@ -9,8 +9,10 @@ namespace wasmgate::wasm {
 
 namespace {
 
-VmUsage snapshot(const PooledVm& vm, TimePoint now) {
-  return VmUsage{vm.failed(), vm.calls(), vm.total_call_time(), vm.memory_bytes(), now};
+// memory_bytes is read only when `read_memory` (a memory kill option is set): it takes the VM's store, as
+// much as a small call's own lock. Otherwise it stays 0, which no decision reads.
+VmUsage snapshot(const PooledVm& vm, TimePoint now, bool read_memory) {
+  return VmUsage{vm.failed(), vm.calls(), vm.total_call_time(), read_memory ? vm.memory_bytes() : 0, now};
 }
 
 void count_kill(PoolStats& counters, KillReason reason) {
@@ -37,7 +39,9 @@ VmPool::VmPool(Passkey, PoolOptions options, VmFactory factory)
       factory_(std::move(factory)),
       policy_(options_.kill_options, options_.memory_pages),
       instances_(static_cast<std::size_t>(std::max(options_.instances, 1))),
-      clock_(options_.clock) {}
+      clock_(options_.clock) {
+  busy_.reserve(instances_);
+}
 
 VmPool::~VmPool() {
   // Leases, acquirers and creators hold a shared_ptr, and a waiter is queued only while one of them exists
@@ -203,13 +207,15 @@ PoolStats VmPool::stats() const {
 
 void VmPool::give_back(std::uint64_t id, PooledVmPtr vm, bool discard) noexcept {
   // The VM is still exclusively ours: read it before taking the lock.
-  const VmUsage usage = snapshot(*vm, now());
+  const VmUsage usage = snapshot(*vm, now(), policy_.reads_memory());
   Deferred deferred;
   {
     std::lock_guard lock(mutex_);
-    auto node = busy_.extract(id);
-    assert(!node.empty());
-    const BusyVm busy = node.mapped();
+    const auto it = std::find_if(busy_.begin(), busy_.end(), [&](const auto& b) { return b.first == id; });
+    assert(it != busy_.end());
+    const BusyVm busy = it->second;
+    if (it != busy_.end() - 1) *it = std::move(busy_.back());  // order does not matter
+    busy_.pop_back();
     if (usage.calls > busy.usage.calls) counters_.calls += usage.calls - busy.usage.calls;
     std::optional<KillReason> reason;
     if (usage.failed || discard) {
@@ -235,7 +241,7 @@ void VmPool::give_back(std::uint64_t id, PooledVmPtr vm, bool discard) noexcept 
 VmPool::Grant VmPool::take_idle_locked() {
   IdleVm idle = std::move(idle_.back());
   idle_.pop_back();
-  busy_.emplace(idle.id, BusyVm{idle.usage, std::nullopt});
+  busy_.emplace_back(idle.id, BusyVm{idle.usage, std::nullopt});
   ++counters_.leases;
   return Grant{idle.id, std::move(idle.vm)};
 }
@@ -314,7 +320,7 @@ Result<VmLease> VmPool::create_reserved() {
         make_error(Errc::Internal, fmt::format("plugin {}: VM factory returned no VM", options_.plugin_id));
   }
   std::optional<VmUsage> usage;
-  if (made.ok()) usage = snapshot(**made, now());
+  if (made.ok()) usage = snapshot(**made, now(), policy_.reads_memory());
 
   Deferred deferred;
   std::uint64_t id = 0;
@@ -323,7 +329,7 @@ Result<VmLease> VmPool::create_reserved() {
     --creating_;
     if (usage) {
       id = next_vm_id_++;
-      busy_.emplace(id, BusyVm{*usage, std::nullopt});
+      busy_.emplace_back(id, BusyVm{*usage, std::nullopt});
       ++counters_.creations;
       ++counters_.leases;
     } else {

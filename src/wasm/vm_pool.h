@@ -16,7 +16,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -156,7 +155,8 @@ class VmPool : public std::enable_shared_from_this<VmPool> {
 
   mutable std::mutex mutex_;
   std::vector<IdleVm> idle_;  // back = most recently returned: reused first, so spare VMs age out
-  std::unordered_map<std::uint64_t, BusyVm> busy_;
+  // By VM id. A vector (at most `instances` entries, reserved up front): a lease then costs no allocation.
+  std::vector<std::pair<std::uint64_t, BusyVm>> busy_;
   std::size_t creating_ = 0;
   std::size_t dying_ = 0;  // doomed, destroyed after the mutex is released; still count against the cap
   std::deque<std::shared_ptr<Waiter>> waiters_;

@@ -83,6 +83,27 @@ TEST_F(PoolKill, IdleVmOverMemoryUsageIsDestroyed) {
   EXPECT_EQ(pool->stats().killed(KillReason::Memory), 1u);
 }
 
+TEST_F(PoolKill, MemoryIsReadOnlyWhenAMemoryLimitIsSet) {
+  auto unlimited = make_pool(no_unused_limit());
+  int reads = -1;
+  use_once(*unlimited, [](FakeVm& vm) { vm.call(); });
+  use_once(*unlimited, [&](FakeVm& vm) { reads = vm.memory_reads(); });
+  EXPECT_EQ(reads, 0);  // neither at creation nor at the first release
+
+  model::WasmKillOptions kill = no_unused_limit();
+  kill.max_memory_usage = 0.5;
+  auto limited = make_pool(kill);
+  use_once(*limited, [](FakeVm& vm) { vm.call(); });
+  use_once(*limited, [&](FakeVm& vm) { reads = vm.memory_reads(); });
+  EXPECT_EQ(reads, 2);  // at creation and at the first release
+
+  kill.immortal = true;  // the cleaner kills nothing: no reason to read it either
+  auto immortal = make_pool(kill);
+  use_once(*immortal, [](FakeVm& vm) { vm.call(); });
+  use_once(*immortal, [&](FakeVm& vm) { reads = vm.memory_reads(); });
+  EXPECT_EQ(reads, 0);
+}
+
 TEST_F(PoolKill, BusyVmOverMemoryUsageIsDestroyedAtReleaseNotBefore) {
   model::WasmKillOptions kill = no_unused_limit();
   kill.max_memory_usage = 0.5;

@@ -38,7 +38,10 @@ class FakeVm : public PooledVm {
   bool failed() const override { return failed_; }
   std::uint64_t calls() const override { return calls_; }
   std::chrono::nanoseconds total_call_time() const override { return total_; }
-  std::size_t memory_bytes() const override { return memory_bytes_; }
+  std::size_t memory_bytes() const override {
+    ++memory_reads_;
+    return memory_bytes_;
+  }
 
   // A guest call that "took" `duration`; yields inside so overlapping use would be seen.
   void call(std::chrono::nanoseconds duration = 1ms) {
@@ -51,6 +54,8 @@ class FakeVm : public PooledVm {
   void fail() { failed_ = true; }
   void set_memory_bytes(std::size_t bytes) { memory_bytes_ = bytes; }
   int serial() const { return serial_; }
+  // How often the pool read memory_bytes() (a real VM takes its store for that).
+  int memory_reads() const { return memory_reads_; }
 
  private:
   std::shared_ptr<FakeVmCounters> counters_;
@@ -60,6 +65,7 @@ class FakeVm : public PooledVm {
   std::uint64_t calls_ = 0;
   std::chrono::nanoseconds total_{0};
   std::size_t memory_bytes_ = 0;
+  mutable int memory_reads_ = 0;
 };
 
 // Makes FakeVms numbered 1, 2, …; fails the next `fail_next` creations with PluginLoad.
