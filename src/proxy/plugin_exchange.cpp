@@ -27,14 +27,6 @@ using plugins::SlotPlan;
 
 using Clock = std::chrono::steady_clock;
 
-HttpResponse json_response(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
-
 bool is_framing_or_hop(std::string_view name) {
   static constexpr std::string_view kNames[] = {"connection",        "keep-alive", "proxy-connection",
                                                 "transfer-encoding", "te",         "trailer",
@@ -237,7 +229,7 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
         plugin, plugin.function,
         plugins::request_transformer_context_text(raw, current, body, state.with_call(text, slot)));
     Result<boost::json::object> json = out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
-    if (!json) co_return co_await answer(json_response(400, plugins::call_error_json(json.error().message)));
+    if (!json) co_return co_await answer(HttpResponse::json(400, plugins::call_error_json(json.error().message)));
     plugins::apply_attrs_update(*json, state.attrs);
     plugins::RequestTransform t = plugins::request_transform(*json);
     if (t.respond) co_return co_await answer(std::move(*t.respond));
@@ -300,7 +292,7 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
                                     plugins::response_transformer_context_text(raw_response, current_response,
                                                                                seen_body, state.with_call(text, slot)));
     Result<boost::json::object> json = out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
-    if (!json) co_return co_await answer(json_response(400, plugins::call_error_json(json.error().message)));
+    if (!json) co_return co_await answer(HttpResponse::json(400, plugins::call_error_json(json.error().message)));
     plugins::apply_attrs_update(*json, state.attrs);
     plugins::ResponseTransform t = plugins::response_transform(*json);
     if (t.respond) co_return co_await answer(std::move(*t.respond));

@@ -52,14 +52,6 @@ std::string make_snowflake(std::uint64_t id) {
   return std::string(digits, end + 5);
 }
 
-HttpResponse json_response(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
-
 }  // namespace
 
 plugins::StepText PluginRequest::step_text(const plugins::RoutePlan& plan, const model::Route& route) {
@@ -214,12 +206,12 @@ void finish_request_step(PluginRequest& state, const SlotPlan& slot, const Bound
     }
     case WasmPluginKind::PreRoute: {
       if (!out) {
-        state.stop = StepStop{json_response(500, plugins::call_error_json(out.error().message))};
+        state.stop = StepStop{HttpResponse::json(500, plugins::call_error_json(out.error().message))};
         return;
       }
       auto json = plugins::parse_output(*out);
       if (!json) {
-        state.stop = StepStop{json_response(500, plugins::call_error_json(json.error().message))};
+        state.stop = StepStop{HttpResponse::json(500, plugins::call_error_json(json.error().message))};
         return;
       }
       plugins::apply_attrs_update(*json, state.attrs);

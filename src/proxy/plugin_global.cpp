@@ -20,14 +20,6 @@ namespace {
 using plugins::BoundPlugin;
 using plugins::SlotPlan;
 
-HttpResponse json_response(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
-
 // backend.root + the request path, minus the part the router says it matched when the route strips it (as
 // RouteIndex does for indexed routes).
 std::string forwarded_path(const model::Route& route, std::string_view path, std::string_view matched) {
@@ -80,7 +72,7 @@ asio::awaitable<ProxyCall::Gate> ProxyCall::run_global_plugins(const plugins::Gl
                                     boost::json::serialize(plugins::request_handler_context(facts, body)));
     Result<boost::json::object> json = out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
     if (!json) {  // Otoroshi: 500 with the error JSON
-      keep = co_await answer(json_response(500, plugins::call_error_json(json.error().message)));
+      keep = co_await answer(HttpResponse::json(500, plugins::call_error_json(json.error().message)));
       co_return Gate::Answered;
     }
     keep = co_await answer(plugins::request_handler_response(*json));
@@ -157,7 +149,7 @@ asio::awaitable<bool> ProxyCall::serve_sink(const plugins::GlobalPlan& global) {
         boost::json::serialize(
             plugins::sink_context(facts, config, state.attrs, "NgReverseProxy", 404, kMsgNoRoute, &body_bytes)));
     Result<boost::json::object> json = out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
-    if (!json) co_return co_await answer(json_response(500, plugins::call_error_json(json.error().message)));
+    if (!json) co_return co_await answer(HttpResponse::json(500, plugins::call_error_json(json.error().message)));
     co_return co_await answer(plugins::sink_response(*json));
   }
   co_return co_await answer_error(404, kMsgNoRoute);
