@@ -58,11 +58,6 @@ std::string origin_form(std::string_view url) {
   return std::string(rest.substr(cut));
 }
 
-std::string pool_key_of(const model::Target& t) {
-  const std::string& addr = t.ip_address && !t.ip_address->empty() ? *t.ip_address : t.hostname;
-  return addr + ":" + std::to_string(t.port);
-}
-
 struct UpstreamAnswer {
   int status = 502;
   std::string_view error;  // non-empty: the gateway's error message for `status`
@@ -77,7 +72,7 @@ asio::awaitable<UpstreamAnswer> exchange(Worker& worker, const model::Target& ta
   using std::chrono::milliseconds;
   UpstreamAnswer answer;
   const auto ms = [](std::int64_t v, std::int64_t fallback) { return milliseconds(v > 0 ? v : fallback); };
-  std::string key = pool_key_of(target);
+  std::string key = upstream_pool_key(target);
   UpstreamConnectionPtr conn = worker.upstream_pool().take(key, Clock::now());
   std::string head;
   begin_request_head(head, request.method, origin_form(request.url));

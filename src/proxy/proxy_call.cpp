@@ -48,16 +48,6 @@ class FieldsHeaderSource final : public HeaderSource {
   const Fields& fields_;
 };
 
-std::string pool_key(const model::Target& t) {
-  const std::string& addr = t.ip_address && !t.ip_address->empty() ? *t.ip_address : t.hostname;
-  std::string key;
-  key.reserve(addr.size() + 6);
-  key += addr;
-  key += ':';
-  key += std::to_string(t.port);
-  return key;
-}
-
 milliseconds positive_ms(std::int64_t ms, milliseconds fallback) { return ms > 0 ? milliseconds(ms) : fallback; }
 
 // A reused connection the backend closed while it sat in the pool fails like this before any response byte.
@@ -376,7 +366,7 @@ asio::awaitable<bool> ProxyCall::run() {
   for (;;) {
     const auto now = Clock::now();
     auto picked = select_target(targets, counter + attempt, [&](std::size_t i) {
-      return !worker_.has_down_targets() || !worker_.target_down(pool_key(targets[i]), now);
+      return !worker_.has_down_targets() || !worker_.target_down(upstream_pool_key(targets[i]), now);
     });
     if (!picked) picked = select_target(targets, counter + attempt);  // all marked down: try anyway
     if (!picked) {
@@ -389,7 +379,7 @@ asio::awaitable<bool> ProxyCall::run() {
       break;
     }
 
-    std::string key = pool_key(target);
+    std::string key = upstream_pool_key(target);
     UpstreamConnectionPtr conn = fresh_only ? nullptr : worker_.upstream_pool().take(key, now);
     if (conn && !parser_.is_done() && !socket_looks_alive(conn->socket)) conn.reset();
     if (!conn) {

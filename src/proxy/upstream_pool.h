@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/route.h"
 #include "proxy/worker.h"
 
 namespace wasmgate::proxy {
@@ -28,6 +29,18 @@ struct UpstreamConnection {
   bool reused = false;               // taken from the pool (may have been closed by the backend meanwhile)
 };
 using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
+
+// The pool key of a target: "<ip_address or hostname>:<port>" (connections are shared by address, not by
+// target id, so two routes to one backend share their idle connections).
+inline std::string upstream_pool_key(const model::Target& t) {
+  const std::string& addr = t.ip_address && !t.ip_address->empty() ? *t.ip_address : t.hostname;
+  std::string key;
+  key.reserve(addr.size() + 6);
+  key += addr;
+  key += ':';
+  key += std::to_string(t.port);
+  return key;
+}
 
 class UpstreamPool {
  public:

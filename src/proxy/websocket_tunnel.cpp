@@ -57,12 +57,6 @@ milliseconds positive_ms(std::int64_t ms, milliseconds fallback) {
   return ms > 0 ? milliseconds(ms) : fallback;
 }
 
-// Same key as the HTTP path's pool and down-target bookkeeping.
-std::string target_key(const model::Target& t) {
-  const std::string& addr = t.ip_address && !t.ip_address->empty() ? *t.ip_address : t.hostname;
-  return addr + ":" + std::to_string(t.port);
-}
-
 // Client headers the backend handshake does not copy: the handshake's own (Beast writes Host, Upgrade,
 // Connection, Sec-WebSocket-Key and -Version), extensions (compression is not negotiated), framing, and the
 // X-Forwarded-* headers the proxy sets itself. Hop-by-hop ones are dropped by the caller.
@@ -199,13 +193,13 @@ asio::awaitable<bool> ProxyCall::serve_websocket(const plugins::RoutePlan* plan,
   for (std::uint64_t attempt = 0; !conn; ++attempt) {
     const auto now = std::chrono::steady_clock::now();
     auto picked = select_target(targets, counter + attempt, [&](std::size_t i) {
-      return !worker_.has_down_targets() || !worker_.target_down(target_key(targets[i]), now);
+      return !worker_.has_down_targets() || !worker_.target_down(upstream_pool_key(targets[i]), now);
     });
     if (!picked) picked = select_target(targets, counter + attempt);
     if (!picked) co_return co_await fail(502, kMsgNoTarget);
     target = &targets[*picked];
     if (target->tls) co_return co_await fail(502, kMsgTlsBackendUnsupported);
-    std::string key_text = target_key(*target);
+    std::string key_text = upstream_pool_key(*target);
     ConnectResult connected = co_await connect_upstream(worker_, *target, key_text, connect_timeout);
     if (!connected.ec) {
       conn = std::move(connected.conn);

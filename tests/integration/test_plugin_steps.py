@@ -119,9 +119,13 @@ class PluginStepsTest(GatewayTestCase):
         self.assertEqual(seen["path"], "/hello")
         self.assertEqual(seen["body_size"], len(b'{"foo":"bar"}'))
 
-    def test_request_transformer_sees_the_request_body(self):
+    def test_request_body_is_read_whole_and_replaced_by_the_transformer(self):
+        # The fixture ignores the body it is given; what this shows is that a 100 kB upload is buffered (not
+        # streamed past the plugin) and the backend gets the plugin's body instead. That the context carries the
+        # body bytes is checked by the request handler test (test_plugin_global_steps) and the unit tests.
         r = self.get("req.oto.tools", method="POST", body=b"x" * 100000)
         self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["body_size"], len(b'{"foo":"bar"}'))
 
     def test_request_body_over_limit_is_413(self):
         r = self.get("req.oto.tools", method="POST", body=b"x" * (5 << 20))
