@@ -44,5 +44,10 @@ bench-wasm: build
 bench-plugins: build
 	@bash bench/plugin_overhead.sh $(BUILD_DIR)
 
+# Hot-reload memory: RSS after 1 000 reloads of a plugin vs after 10.
+.PHONY: bench-reload
+bench-reload: build
+	@bash bench/reload_memory.sh $(BUILD_DIR)
+
 clean:
 	rm -rf $(BUILD_DIR)

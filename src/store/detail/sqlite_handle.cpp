@@ -50,6 +50,21 @@ StatementRun& StatementRun::bind(int index, std::int64_t value) {
   return *this;
 }
 
+StatementRun& StatementRun::bind_blob(int index, std::string_view bytes) {
+  // A zero-length blob must still be a blob, not NULL: sqlite3_bind_blob64 with a null pointer binds NULL.
+  static const char kEmpty = 0;
+  const char* data = bytes.empty() ? &kEmpty : bytes.data();
+  const int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
+StatementRun& StatementRun::bind_null(int index) {
+  const int rc = sqlite3_bind_null(stmt_, index);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
 int StatementRun::step() {
   if (bind_rc_ != SQLITE_OK) return bind_rc_;
   return sqlite3_step(stmt_);
@@ -62,5 +77,13 @@ std::string_view StatementRun::column_text(int index) const {
 }
 
 std::int64_t StatementRun::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+
+std::string_view StatementRun::column_blob(int index) const {
+  const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, index));
+  if (bytes == nullptr) return {};
+  return {bytes, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
+bool StatementRun::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
 
 }  // namespace wasmgate::store::detail

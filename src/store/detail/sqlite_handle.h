@@ -46,6 +46,9 @@ class StatementRun {
   // Parameters are 1-based. Values are copied; a failed bind is reported by the next step().
   StatementRun& bind(int index, std::string_view text);
   StatementRun& bind(int index, std::int64_t value);
+  // Bytes stored as a BLOB (no text encoding assumed: any byte, NULs included).
+  StatementRun& bind_blob(int index, std::string_view bytes);
+  StatementRun& bind_null(int index);
 
   // SQLITE_ROW, SQLITE_DONE, or the SQLite error code (message in sqlite3_errmsg of the connection).
   int step();
@@ -53,6 +56,9 @@ class StatementRun {
   // Columns of the current row (0-based). The text view lives until the next step() or the end of the run.
   std::string_view column_text(int index) const;
   std::int64_t column_int(int index) const;
+  // A BLOB (or TEXT) column's bytes; same lifetime as column_text.
+  std::string_view column_blob(int index) const;
+  bool column_is_null(int index) const;
 
  private:
   sqlite3_stmt* stmt_;
