@@ -1,7 +1,7 @@
 // Vm::call micro-benchmarks (DESIGN §5: the per-call path must stay lean). One question each:
 //   EngineFloor             bare engine call of the guest's `noop` (fast path + deadline), store pinned: the
 //                           floor any VM call pays
-//   PartPrepareCall         the kernel's wg_prepare_call alone (general call path: i64 in and out)
+//   PartPrepareCall         the kernel's wg_prepare_call alone ((i32) -> i32 fast path)
 //   PartMemoryView          one Memory::view() (the VM takes two per call)
 //   VmNoop/N                Vm::call("noop") with an N-byte input, store locked per call (no pin): a call
 //                           as plugin_runtime makes it (one per lease); VmNoop/0 is the "overhead" baseline
@@ -92,14 +92,13 @@ void EngineFloor(benchmark::State& state) {
 }
 BENCHMARK(EngineFloor)->MeasureProcessCPUTime();
 
-// Parts of Vm::call, each alone: the kernel's wg_prepare_call (general call path, i64 in and out) and one
+// Parts of Vm::call, each alone: the kernel's wg_prepare_call (the (i32) -> i32 fast path) and one
 // Memory::view().
 void PartPrepareCall(benchmark::State& state) {
   Linked linked;
   const auto prepare = *linked.kernel->func("wg_prepare_call");
-  const engine::Value length[] = {engine::Value::i64(1024)};
   for (auto _ : state) {
-    auto r = linked.kernel->call(prepare, length);
+    auto r = linked.kernel->call_i32_i32(prepare, 1024);
     benchmark::DoNotOptimize(r);
   }
 }

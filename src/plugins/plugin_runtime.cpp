@@ -197,26 +197,60 @@ Result<std::string> PluginRuntime::call_on(wasm::VmLease lease, const BoundPlugi
   return output;
 }
 
-Result<std::string> PluginRuntime::call(const BoundPlugin& plugin, std::string_view function,
-                                        std::string_view input) {
+Result<wasm::VmLease> PluginRuntime::lease(const BoundPlugin& plugin) {
   auto pool = pool_for(plugin);
   if (!pool) return pool.take_error();
-  auto lease = (*pool)->acquire(std::chrono::steady_clock::now() + options_.acquire_wait);
-  if (!lease) return lease.take_error();
-  return call_on(std::move(*lease), plugin, function, input);
+  return (*pool)->acquire(std::chrono::steady_clock::now() + options_.acquire_wait);
 }
 
-std::optional<Result<std::string>> PluginRuntime::try_call(const BoundPlugin& plugin, std::string_view function,
-                                                           std::string_view input) {
+std::optional<Result<wasm::VmLease>> PluginRuntime::try_lease(const BoundPlugin& plugin) {
   // No pool yet: building one may download the source and compiles the module, so it is not for an I/O thread.
   auto pool = pools_.find(plugin.pool_key);
   if (!pool) return std::nullopt;
   auto lease = pool->acquire(std::chrono::steady_clock::time_point::min());
-  if (!lease) {
-    if (lease.error().code == Errc::PluginTimeout) return std::nullopt;  // all VMs busy: wait elsewhere
-    return Result<std::string>(lease.take_error());
+  if (!lease && lease.error().code == Errc::PluginTimeout) return std::nullopt;  // all VMs busy: wait elsewhere
+  return lease;
+}
+
+Result<std::string> PluginRuntime::call(const BoundPlugin& plugin, std::string_view function,
+                                        std::string_view input) {
+  auto leased = lease(plugin);
+  if (!leased) return leased.take_error();
+  return call_on(std::move(*leased), plugin, function, input);
+}
+
+std::optional<Result<std::string>> PluginRuntime::try_call(const BoundPlugin& plugin, std::string_view function,
+                                                           std::string_view input) {
+  auto leased = try_lease(plugin);
+  if (!leased) return std::nullopt;
+  if (!*leased) return Result<std::string>(leased->take_error());
+  return call_on(std::move(**leased), plugin, function, input);
+}
+
+Result<void> PluginRuntime::run_on(wasm::VmLease lease, const BoundPlugin& plugin, const VmTask& task) {
+  auto& vm = lease.as<wasm::Vm>();
+  Result<void> done = [&] {
+    const wasm::Vm::Pin pin(vm);  // the task's memory accesses and calls form one sequence on this thread
+    return task(vm);
+  }();
+  if (!done) {
+    lease.discard();  // as call_on: a VM whose work failed is recycled
+    spdlog::debug("plugin {}: {}", plugin.plugin_id, done.error().message);
   }
-  return call_on(std::move(*lease), plugin, function, input);
+  return done;
+}
+
+Result<void> PluginRuntime::run(const BoundPlugin& plugin, const VmTask& task) {
+  auto leased = lease(plugin);
+  if (!leased) return leased.take_error();
+  return run_on(std::move(*leased), plugin, task);
+}
+
+std::optional<Result<void>> PluginRuntime::try_run(const BoundPlugin& plugin, const VmTask& task) {
+  auto leased = try_lease(plugin);
+  if (!leased) return std::nullopt;
+  if (!*leased) return Result<void>(leased->take_error());
+  return run_on(std::move(**leased), plugin, task);
 }
 
 }  // namespace wasmgate::plugins

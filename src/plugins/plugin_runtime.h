@@ -11,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -26,6 +27,7 @@
 #include "wasm/engine/engine.h"
 #include "model/global_config.h"
 #include "wasm/source_cache.h"
+#include "wasm/vm.h"
 #include "wasm/vm_pool_registry.h"
 #include "wasm/wasmo_settings.h"
 
@@ -59,6 +61,13 @@ class PluginRuntime {
   // busy (the caller then runs call() on blocking_executor()).
   std::optional<Result<std::string>> try_call(const BoundPlugin& plugin, std::string_view function,
                                               std::string_view input);
+
+  // Work on one leased VM other than a single Extism export call: a driver of another ABI (OPA's opa_eval,
+  // http-wasm's handle_request/handle_response) using Vm::call_raw and the VM's memories. The task runs under
+  // a Vm::Pin; a failed task recycles the VM. Waits for a VM as call() does; try_run() as try_call().
+  using VmTask = std::function<Result<void>(wasm::Vm& vm)>;
+  Result<void> run(const BoundPlugin& plugin, const VmTask& task);
+  std::optional<Result<void>> try_run(const BoundPlugin& plugin, const VmTask& task);
 
   // Whether a call may wait on the network (outbound HTTP is allowed): run such calls off the I/O threads.
   static bool may_block(const BoundPlugin& plugin);
@@ -108,6 +117,11 @@ class PluginRuntime {
   wasm::SourceFetchContext fetch_context() const;
   Result<std::string> call_on(wasm::VmLease lease, const BoundPlugin& plugin, std::string_view function,
                               std::string_view input);
+  Result<void> run_on(wasm::VmLease lease, const BoundPlugin& plugin, const VmTask& task);
+  // A VM of the plugin's pool (built on first use), waiting up to acquire_wait.
+  Result<wasm::VmLease> lease(const BoundPlugin& plugin);
+  // nullopt when there is no pool yet or every VM is busy (the caller goes to the blocking executor).
+  std::optional<Result<wasm::VmLease>> try_lease(const BoundPlugin& plugin);
 
   engine::Engine& engine_;
   PluginRuntimeOptions options_;

@@ -80,8 +80,8 @@ Result<std::unique_ptr<Vm>> Vm::create(engine::Engine& engine, VmSpec spec) {
   const abi::ExtismLinkOptions link{spec.wasi};
   engine::Imports imports;
   abi::add_extism_imports(imports, guest_info, *vm->kernel_, link);
-  if (spec.add_imports) {
-    if (auto added = spec.add_imports(imports, *context); !added) {
+  for (const auto& hook : spec.import_hooks) {
+    if (auto added = hook(imports, *context, *vm->store_); !added) {
       return load_error(label, "adding host functions: ", added.error().message);
     }
   }

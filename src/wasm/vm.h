@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -51,6 +52,20 @@ class Vm final : public PooledVm {
   // of each call. Takes the store's lock for the call unless this thread holds a Pin.
   Result<std::string> call(std::string_view function, std::string_view input,
                            engine::Deadline deadline = engine::kNoDeadline);
+
+  // Calls export `function` with `args` as they are — any signature (OPA's opa_eval, http-wasm's
+  // handle_request) — under the same deadline, fault handling, failure stickiness and stats as call(), but
+  // without the Extism kernel: the caller exchanges data through memory it reaches with guest() or the
+  // store, holding a Pin across the whole sequence. PluginLoad (the VM stays usable) when the export is
+  // missing or its parameters do not match `args`.
+  Result<std::vector<engine::Value>> call_raw(std::string_view function, std::span<const engine::Value> args,
+                                              engine::Deadline deadline = engine::kNoDeadline);
+
+  // The guest instance, its exported memory (nullptr if none) and the store: for drivers of other ABIs
+  // (OPA, http-wasm) built on this VM. Use them from the thread holding a Pin.
+  engine::Instance& guest() { return *guest_; }
+  engine::Memory* guest_memory() { return guest_memory_; }
+  engine::Store& store() { return *store_; }
 
   // Sticky: once a call faulted, every later call fails at once.
   const std::optional<Error>& failure() const { return failure_; }
@@ -97,6 +112,10 @@ class Vm final : public PooledVm {
   Vm() = default;
   Result<const Export*> find_export(std::string_view name);
   Result<std::string> call_export(const Export& target, std::string_view input, engine::Deadline deadline);
+  Error failed_earlier() const;
+  bool store_held_by_this_thread() const;
+  // Counts a finished call (either kind) in stats_.
+  void count_call(engine::Clock::time_point start, bool ok);
   Result<void> run_initializers(engine::Deadline deadline);
   // Turns a failed guest call into the call's Error, marks the VM failed.
   Error fail_call(engine::Failure failure, std::string_view function);

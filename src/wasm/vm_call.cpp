@@ -17,6 +17,9 @@ namespace {
 
 using engine::Outcome;
 
+// The kernel's largest block (WG_MAX_ALLOC_BYTES in kernel.c): wg_prepare_call takes the length as a u32.
+constexpr std::uint64_t kMaxInputBytes = 0xC0000000ull;
+
 std::string_view as_chars(std::span<const std::uint8_t> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
@@ -31,16 +34,10 @@ std::string_view guest_error(const engine::MemoryView& view, const abi::KernelSt
 }  // namespace
 
 Result<std::string> Vm::call(std::string_view function, std::string_view input, engine::Deadline deadline) {
-  if (failure_) {
-    return make_error(Errc::Internal, fmt::format("{}this VM failed earlier and must be replaced ({})",
-                                                  prefix(), failure_->message));
-  }
+  if (failure_) return failed_earlier();
   // Under a Pin of this thread the store is held already; otherwise hold it for this call.
   std::optional<engine::StoreLock> lock;
-  if (pin_depth_.load(std::memory_order_relaxed) == 0 ||
-      pinned_by_.load(std::memory_order_relaxed) != std::this_thread::get_id()) {
-    lock.emplace(*store_);
-  }
+  if (!store_held_by_this_thread()) lock.emplace(*store_);
   auto exported = find_export(function);
   if (!exported) return exported.take_error();
   const Export& target = **exported;
@@ -49,22 +46,77 @@ Result<std::string> Vm::call(std::string_view function, std::string_view input, 
   deadline = std::min(deadline, start + call_timeout_);
   context_->memory_exhausted = false;
   auto result = call_export(target, input, deadline);
+  count_call(start, result.ok());
+  return result;
+}
+
+Result<std::vector<engine::Value>> Vm::call_raw(std::string_view function,
+                                                std::span<const engine::Value> args,
+                                                engine::Deadline deadline) {
+  if (failure_) return failed_earlier();
+  std::optional<engine::StoreLock> lock;
+  if (!store_held_by_this_thread()) lock.emplace(*store_);
+  const auto f = guest_->func(function);
+  if (!f) {
+    auto missing = engine::require_export(guest_->module()->info(), function, engine::ExternKind::Func);
+    return make_error(Errc::PluginLoad,
+                      prefix() + (missing ? fmt::format("export \"{}\" is not a function", function)
+                                          : missing.error().message));
+  }
+  const auto& params = f->type->params;
+  const bool matches = params.size() == args.size() &&
+                       std::equal(params.begin(), params.end(), args.begin(),
+                                  [](engine::ValType t, const engine::Value& v) { return t == v.type(); });
+  if (!matches) {
+    return make_error(Errc::PluginLoad, fmt::format("{}export \"{}\" is func {}, called with {} argument(s)",
+                                                    prefix(), function, f->type->to_string(), args.size()));
+  }
+
+  const auto start = engine::Clock::now();
+  deadline = std::min(deadline, start + call_timeout_);
+  context_->memory_exhausted = false;
+  auto called = guest_->call(*f, args, deadline);
+  count_call(start, called.ok());
+  if (!called) return fail_call(called.take_failure(), function);
+  if (modules_->split.budget_bytes() != 0 && current_memory_bytes() > modules_->split.budget_bytes()) {
+    return mark_failed(make_error(
+        Errc::PluginMemory,
+        fmt::format("{}memory budget exceeded: {} bytes in use but memoryPages={} allows {}", prefix(),
+                    current_memory_bytes(), modules_->split.budget_pages, modules_->split.budget_bytes())));
+  }
+  return std::move(*called);
+}
+
+Error Vm::failed_earlier() const {
+  return make_error(Errc::Internal, fmt::format("{}this VM failed earlier and must be replaced ({})",
+                                                prefix(), failure_->message));
+}
+
+bool Vm::store_held_by_this_thread() const {
+  return pin_depth_.load(std::memory_order_relaxed) != 0 &&
+         pinned_by_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+}
+
+void Vm::count_call(engine::Clock::time_point start, bool ok) {
   const auto end = engine::Clock::now();
   ++stats_.calls;
   stats_.total_call_time += end - start;
   stats_.last_used = end;
-  if (!result) ++stats_.failed_calls;
-  return result;
+  if (!ok) ++stats_.failed_calls;
 }
 
 Result<std::string> Vm::call_export(const Export& target, std::string_view input, engine::Deadline deadline) {
   // 1. Reset the kernel and place the input (memory may have grown: fresh view). Our kernel's prepare is
   // O(1) plus zeroing at most the input's size: no deadline, which saves arming the watchdog twice.
-  const engine::Value length[] = {engine::Value::i64(static_cast<std::int64_t>(input.size()))};
-  auto prepared = kernel_->call(prepare_call_, length);
+  if (input.size() > kMaxInputBytes) {
+    return make_error(Errc::PluginMemory, fmt::format("{}an input of {} bytes is above the kernel's limit of {}",
+                                                      prefix(), input.size(), kMaxInputBytes));
+  }
+  // (i32) -> i32, both unsigned: no BigInt boxing on the way in or out (kernel_module.h).
+  auto prepared = kernel_->call_i32_i32(prepare_call_, static_cast<std::int32_t>(input.size()));
   if (!prepared) return fail_call(prepared.take_failure(), target.name);
   if (!input.empty()) {
-    const auto at = static_cast<std::uint64_t>(prepared->front().as_i64());
+    const auto at = std::uint64_t{static_cast<std::uint32_t>(*prepared)};
     auto destination = at == 0 ? std::nullopt : kernel_memory_->view().slice(at, input.size());
     if (!destination) {
       return make_error(

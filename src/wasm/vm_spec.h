@@ -31,9 +31,11 @@ inline constexpr std::chrono::milliseconds kDefaultCallTimeout{10'000};
 inline constexpr std::uint64_t kDefaultMaxOutputBytes = 16 * 1024 * 1024;
 
 // Called while the VM is being created, after the Extism imports are added and before the guest is
-// instantiated: adds more imports (host functions under "env"…) and may keep state in context.extension.
-// Host functions find `context` via abi::host_context(call). An error fails the creation.
-using ImportsHook = std::function<Result<void>(engine::Imports& imports, abi::VmHostContext& context)>;
+// instantiated: adds more imports (host functions under "env", a store-created memory such as OPA's
+// env.memory…) and may keep per-VM state in context.extensions under its family's name. Host functions find
+// `context` via abi::host_context(call). An error fails the creation.
+using ImportsHook =
+    std::function<Result<void>(engine::Imports& imports, abi::VmHostContext& context, engine::Store& store)>;
 
 struct VmSpec {
   // The plugin: precompiled modules (compile_vm_modules, shared by a pool) or raw bytes compiled by create().
@@ -57,7 +59,8 @@ struct VmSpec {
   // Outbound HTTP for http_request; null: the process-wide blocking client (vm_http_client.h).
   std::shared_ptr<abi::HttpFetcher> http;
 
-  ImportsHook add_imports;
+  // One hook per host-function family (Otoroshi's env functions, OPA, http-wasm), run in order.
+  std::vector<ImportsHook> import_hooks;
 };
 
 struct VmStats {

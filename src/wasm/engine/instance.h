@@ -45,6 +45,9 @@ class Instance {
   // Fast paths for the Extism convention, allocation-free: `() -> i32` and `() -> ()`.
   virtual CallResult<std::int32_t> call_i32(FuncHandle f, Deadline deadline = kNoDeadline) = 0;
   virtual CallResult<void> call_void(FuncHandle f, Deadline deadline = kNoDeadline) = 0;
+  // `(i32) -> i32`, also allocation-free (the kernel's wg_prepare_call: one crossing per plugin call).
+  virtual CallResult<std::int32_t> call_i32_i32(FuncHandle f, std::int32_t arg,
+                                                Deadline deadline = kNoDeadline) = 0;
 
   // By name: BadArgument "export \"execute\" not found (exports: memory, run)" when missing.
   CallResult<std::vector<Value>> call(std::string_view name, std::span<const Value> args,

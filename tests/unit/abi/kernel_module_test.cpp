@@ -48,7 +48,7 @@ const std::vector<ExpectedExport>& expected_exports() {
       {"error_get", {{}, {I64}}},
       {"reset", {{}, {}}},
       {"memory_bytes", {{}, {I64}}},
-      {"wg_prepare_call", {{I64}, {I64}}},
+      {"wg_prepare_call", {{I32}, {I32}}},
   };
   return table;
 }

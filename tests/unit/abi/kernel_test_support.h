@@ -86,7 +86,10 @@ class KernelVm {
   void store_u64(std::uint64_t p, std::uint64_t v) { call_ok("store_u64", {u64_value(p), u64_value(v)}); }
   void reset() { call_ok("reset", {}); }
   std::uint64_t memory_bytes() { return call_ok("memory_bytes", {}); }
-  std::uint64_t prepare_call(std::uint64_t n) { return call_ok(kKernelPrepareCall, {u64_value(n)}); }
+  // wg_prepare_call is (i32) -> i32, both unsigned.
+  std::uint64_t prepare_call(std::uint64_t n) {
+    return call_ok(kKernelPrepareCall, {Value::i32(static_cast<std::int32_t>(static_cast<std::uint32_t>(n)))});
+  }
 
   // Writes `bytes` into a fresh block and returns its handle (host side, as a host function would).
   std::uint64_t alloc_bytes(std::string_view bytes) {

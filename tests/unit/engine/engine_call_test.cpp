@@ -80,6 +80,15 @@ TEST_F(EngineCall, FastPathsCallExtismShapedExports) {
   EXPECT_EQ(*rc, 7);
   EXPECT_TRUE(instance->call_void(*nop_void).ok());
   EXPECT_EQ(instance->call_i32(*nop_void).outcome(), Outcome::BadArgument);
+
+  // (i32) -> i32: run(x) = 2 * host_add(x, 100); negative values round-trip (the kernel passes u32 as i32).
+  auto run = instance->func("run");
+  ASSERT_TRUE(run);
+  auto doubled = instance->call_i32_i32(*run, 5);
+  ASSERT_TRUE(doubled.ok()) << doubled.message();
+  EXPECT_EQ(*doubled, 210);
+  EXPECT_EQ(*instance->call_i32_i32(*run, -150), -100);
+  EXPECT_EQ(instance->call_i32_i32(*execute, 1).outcome(), Outcome::BadArgument);
 }
 
 TEST_F(EngineCall, WrongArgumentsAndUnknownExportsAreBadArguments) {

@@ -135,14 +135,15 @@ TEST(VmFault, CancelFromAnotherThreadEndsTheCall) {
 // A host function added through the imports hook that throws: a failed call, not a crashed process.
 TEST(VmFault, ExceptionInAHostFunctionFailsTheCall) {
   auto spec = spec_for("unknown_import");
-  spec.add_imports = [](engine::Imports& imports, abi::VmHostContext&) -> Result<void> {
+  spec.import_hooks.push_back([](engine::Imports& imports, abi::VmHostContext&,
+                                 engine::Store&) -> Result<void> {
     imports.add(
         "extism:host/env", "does_not_exist",
         engine::HostFunction{"extism:host/env.does_not_exist",
                              engine::FuncType{{engine::ValType::I64}, {engine::ValType::I64}},
                              [](engine::HostCall&) -> Result<void> { throw std::runtime_error("boom"); }});
     return {};
-  };
+  });
   auto vm = make_vm(std::move(spec));
   ASSERT_TRUE(vm);
   auto result = vm->call("run", "");

@@ -77,20 +77,22 @@ TEST(VmLoad, LegacyEnvExtismImportsWork) {
 
 TEST(VmLoad, HookAddsHostFunctionsWithTheVmContext) {
   auto spec = spec_for("unknown_import");
-  spec.add_imports = [](engine::Imports& imports, abi::VmHostContext& context) -> Result<void> {
-    context.extension = std::make_shared<int>(41);
+  spec.import_hooks.push_back([](engine::Imports& imports, abi::VmHostContext& context,
+                                 engine::Store&) -> Result<void> {
+    context.extensions["test"] = std::make_shared<int>(41);
     imports.add("extism:host/env", "does_not_exist",
                 engine::HostFunction{"extism:host/env.does_not_exist",
                                      engine::FuncType{{engine::ValType::I64}, {engine::ValType::I64}},
                                      [](engine::HostCall& call) -> Result<void> {
                                        auto ctx = abi::host_context(call);
                                        if (!ctx) return ctx.take_error();
-                                       const int base = *static_cast<int*>((*ctx)->extension.get());
+                                       const int base =
+                                           *static_cast<int*>((*ctx)->extensions.at("test").get());
                                        call.results()[0] = engine::Value::i64(base + call.arg(0).as_i64());
                                        return {};
                                      }});
     return {};
-  };
+  });
   auto vm = make_vm(std::move(spec));
   ASSERT_TRUE(vm);
   auto result = vm->call("run", "");
@@ -101,9 +103,9 @@ TEST(VmLoad, HookAddsHostFunctionsWithTheVmContext) {
 
 TEST(VmLoad, HookErrorFailsTheLoad) {
   auto spec = spec_for("echo");
-  spec.add_imports = [](engine::Imports&, abi::VmHostContext&) -> Result<void> {
+  spec.import_hooks.push_back([](engine::Imports&, abi::VmHostContext&, engine::Store&) -> Result<void> {
     return make_error(Errc::Forbidden, "import env.proxy_http_call is not authorized (httpAccess=false)");
-  };
+  });
   const Error error = load_error(std::move(spec));
   EXPECT_EQ(error.code, Errc::PluginLoad);
   EXPECT_EQ(error.message,

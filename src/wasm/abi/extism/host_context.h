@@ -63,8 +63,10 @@ struct VmHostContext {
   std::optional<std::string> http_headers_json;  // of the last http_request that got a response
   // Set when an allocation for the guest failed in the current call, so the VM reports PluginMemory.
   bool memory_exhausted = false;
-  // State of host-function families added by VmSpec's imports hook (Otoroshi's), owned here.
-  std::shared_ptr<void> extension;
+  // Per-VM state of the host-function families added by VmSpec's import hooks, owned here, by family name
+  // ("otoroshi", "wasi", "opa", "http_wasm"; each family casts its own entry back with static_pointer_cast —
+  // no RTTI in this build).
+  std::map<std::string, std::shared_ptr<void>, std::less<>> extensions;
 
   // "plugin <id>" or "plugin" when the id is empty: the prefix of messages.
   std::string label() const;

@@ -55,8 +55,8 @@ inline constexpr std::array<std::string_view, 20> kKernelExtismExports = {
 inline constexpr std::string_view kKernelMemoryExport = "memory";
 
 // wasmgate additions.
-// (i64 input_len) -> i64: reset, allocate the input block, input_set; returns where to copy the input (0 when
-// input_len is 0 or memory is exhausted).
+// (i32 input_len) -> i32, both unsigned: reset, allocate the input block, input_set; returns where to copy the
+// input (0 when input_len is 0 or memory is exhausted). i32 so the host→wasm crossing boxes no BigInt.
 inline constexpr std::string_view kKernelPrepareCall = "wg_prepare_call";
 // Immutable i32 global: the address of the state struct below.
 inline constexpr std::string_view kKernelStateGlobal = "wg_state";

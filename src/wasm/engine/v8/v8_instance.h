@@ -40,6 +40,7 @@ class V8Instance final : public Instance {
   using Instance::call;
   CallResult<std::int32_t> call_i32(FuncHandle f, Deadline deadline) override;
   CallResult<void> call_void(FuncHandle f, Deadline deadline) override;
+  CallResult<std::int32_t> call_i32_i32(FuncHandle f, std::int32_t arg, Deadline deadline) override;
   Memory* memory(std::string_view name) override;
   CallResult<Value> global_get(std::string_view name) override;
   CallResult<void> global_set(std::string_view name, const Value& value) override;
@@ -50,6 +51,8 @@ class V8Instance final : public Instance {
   std::optional<std::size_t> export_index(std::string_view name) const;
   CallResult<std::size_t> global_export(std::string_view name) const;
   std::optional<Failure> check_handle(FuncHandle f) const;
+  // call_i32 / call_i32_i32 after their type checks: `arg` null for no argument.
+  CallResult<std::int32_t> call_returning_i32(FuncHandle f, const std::int32_t* arg, Deadline deadline);
   void release_handles();
 
   V8Store* store_;  // null once orphaned

@@ -114,15 +114,34 @@ CallResult<std::int32_t> V8Instance::call_i32(FuncHandle f, Deadline deadline) {
     return make_failure(Outcome::BadArgument,
                         "call_i32 needs () -> i32, the function is " + type.to_string());
   }
+  return call_returning_i32(f, nullptr, deadline);
+}
+
+CallResult<std::int32_t> V8Instance::call_i32_i32(FuncHandle f, std::int32_t arg, Deadline deadline) {
+  if (auto bad = check_handle(f)) return std::move(*bad);
+  const FuncType& type = *f.type;
+  const auto is_i32 = [](const std::vector<ValType>& types) { return types.size() == 1 && types[0] == ValType::I32; };
+  if (!is_i32(type.params) || !is_i32(type.results)) {
+    return make_failure(Outcome::BadArgument,
+                        "call_i32_i32 needs (i32) -> i32, the function is " + type.to_string());
+  }
+  return call_returning_i32(f, &arg, deadline);
+}
+
+// The shared body of the i32 fast paths: no Value vector, an i32 crosses as a small integer (no BigInt).
+CallResult<std::int32_t> V8Instance::call_returning_i32(FuncHandle f, const std::int32_t* arg,
+                                                       Deadline deadline) {
   StoreScope scope(*store_);
   v8::Isolate* isolate = store_->isolate();
   GuestCall guest(*store_, deadline);
   if (!guest.started()) return GuestCall::expired();
   v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Value> argv[1];
+  if (arg != nullptr) argv[0] = v8::Integer::New(isolate, *arg);
   v8::Local<v8::Value> out;
   if (!funcs_[f.index]
            .Get(isolate)
-           ->Call(scope.context(), v8::Undefined(isolate), 0, nullptr)
+           ->Call(scope.context(), v8::Undefined(isolate), arg != nullptr ? 1 : 0, argv)
            .ToLocal(&out)) {
     return guest.fail(try_catch);
   }

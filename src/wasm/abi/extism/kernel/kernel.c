@@ -401,13 +401,15 @@ WG_EXPORT("memory_bytes") u64 k_memory_bytes(void) {
 
 // One host→wasm call before a plugin call: reset, allocate the input block, input_set. Returns where the host
 // copies the input (0 when input_len is 0, or on failure: out of memory). Memory may have grown: the host
-// must take a fresh view after this call.
-WG_EXPORT("wg_prepare_call") u64 k_wg_prepare_call(u64 input_len) {
+// must take a fresh view after this call. i32 in and out, unlike the Extism functions: a host→wasm i64
+// crosses as a boxed BigInt each way (~150 ns in V8 10.2), an i32 as a small integer; inputs are < 3 GiB
+// (WG_MAX_ALLOC_BYTES) and handles < 4 GiB, so u32 holds both.
+WG_EXPORT("wg_prepare_call") u32 k_wg_prepare_call(u32 input_len) {
   k_reset();
   u64 h = alloc_block(input_len, 0, 1);
   if (h != 0) {
     S.input_offset = h;
     S.input_length = input_len;
   }
-  return h;
+  return (u32)h;
 }
