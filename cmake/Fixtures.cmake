@@ -37,6 +37,24 @@ function(wasmgate_wasm_fixtures out_var)
   set(${out_var} ${_outputs} PARENT_SCOPE)
 endfunction()
 
+# wasmgate_wasi_fixtures(<out_var> <out_dir> <source>...): Extism plugins written in C against wasi-libc
+# (tests/fixtures/wasm/wasi), built as WASI reactors like real wasi plugins (they export _initialize, which the VM
+# runs once). Debian's wasi-libc lives in the default sysroot (/usr, lib/wasm32-wasi); linking needs
+# libclang-rt-14-dev-wasm32 (build-recipe-notes pitfall 8). They use the Extism fixtures' extism_pdk.h.
+function(wasmgate_wasi_fixtures out_var out_dir)
+  set(_outputs)
+  set(_pdk_dir "${PROJECT_SOURCE_DIR}/tests/fixtures/wasm/extism")
+  foreach(_src ${ARGN})
+    get_filename_component(_name "${_src}" NAME_WE)
+    set(_out "${out_dir}/${_name}.wasm")
+    add_custom_command(OUTPUT "${_out}"
+      COMMAND ${CLANG14} --target=wasm32-wasi -O2 -mexec-model=reactor -I "${_pdk_dir}" "${_src}" -o "${_out}"
+      DEPENDS "${_src}" "${_pdk_dir}/extism_pdk.h" COMMENT "clang-14 --target=wasm32-wasi ${_name}.c" VERBATIM)
+    list(APPEND _outputs "${_out}")
+  endforeach()
+  set(${out_var} ${_outputs} PARENT_SCOPE)
+endfunction()
+
 # wasmgate_engine_benches(): engine_bench (Google Benchmark, call/instantiate costs) and engine_coldload (one cold
 # compile per process, with or without the code cache). Built with `--target engine_bench engine_coldload`.
 function(wasmgate_engine_benches)

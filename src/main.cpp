@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -21,11 +22,13 @@
 #include "admin/admin_api.h"
 #include "core/logging.h"
 #include "plugins/job_runner.h"
+#include "plugins/otoroshi_host_services.h"
 #include "plugins/plugin_kind.h"
 #include "plugins/plugin_runtime.h"
 #include "proxy/gateway.h"
 #include "proxy/state.h"
 #include "store/entity_store.h"
+#include "store/sqlite_kv_store.h"
 #include "wasm/engine/engine_info.h"
 #include "wasm/engine/v8/v8_engine.h"
 #include "wasm/call_tool.h"
@@ -49,7 +52,42 @@ struct ServeFlags {
   std::int64_t wasm_cache_ttl_ms = 10000;
   std::string log_level = "info";
   std::string ready_file;
+  std::uint64_t plugin_maps_max_bytes = wasmgate::store::kDefaultMemoryMapsMaxBytes;
 };
+
+// ---- Otoroshi host functions (env.proxy_*): what they read and write. proxy_config shows the serve options,
+// the admin secret redacted; the state comes from the current snapshot.
+wasmgate::abi::otoroshi::HostServicesPtr make_host_services(
+    const ServeFlags& flags, const std::string& client_id, std::shared_ptr<wasmgate::proxy::StateHolder> state,
+    std::shared_ptr<wasmgate::store::KvStore> kv) {
+  using namespace wasmgate;
+  plugins::HostServicesOptions options;
+  options.entities = [state] {
+    const auto snapshot = state->current();
+    plugins::EntitiesView view;
+    view.routes = snapshot->routes.routes();
+    for (const auto& [id, plugin] : snapshot->wasm_plugins) view.wasm_plugins.push_back(plugin);
+    std::sort(view.wasm_plugins.begin(), view.wasm_plugins.end(),
+              [](const auto& a, const auto& b) { return a->id < b->id; });
+    view.global_config = snapshot->global_config;
+    return view;
+  };
+  options.kv = std::move(kv);
+  options.maps = std::make_shared<store::MemoryMaps>(flags.plugin_maps_max_bytes);
+  options.static_config = boost::json::object{
+      {"version", WASMGATE_VERSION},
+      {"listen", flags.listen},
+      {"admin_listen", flags.admin_listen},
+      {"data", flags.data},
+      {"threads", flags.threads},
+      {"wasm_cache_ttl_ms", flags.wasm_cache_ttl_ms},
+      {"log_level", flags.log_level},
+      {"plugin_maps_max_bytes", flags.plugin_maps_max_bytes},
+      {"admin_credentials", boost::json::object{{"client_id", client_id}, {"client_secret", "********"}}},
+  };
+  options.cluster_state = plugins::single_node_cluster_state(WASMGATE_VERSION);
+  return std::make_shared<plugins::GatewayHostServices>(std::move(options));
+}
 
 // Writes {"proxy_port":..,"admin_port":..} once both listeners are bound: how scripts and tests that start the
 // gateway on port 0 learn the ports. Written to a temporary name and renamed, so a reader never sees half a file.
@@ -143,6 +181,13 @@ int serve(const ServeFlags& flags) {
   const engine::EnginePtr wasm_engine = engine::create_v8_engine(engine_options);
   plugins::PluginRuntimeOptions runtime_options;
   runtime_options.source_cache_ttl = std::chrono::milliseconds(flags.wasm_cache_ttl_ms);
+  // Plugin data (env.proxy_datastore_*): <data>/kv.db, kept across restarts.
+  auto kv_store = store::SqliteKvStore::open(flags.data);
+  if (!kv_store) {
+    spdlog::error("cannot open the plugin datastore in {}: {}", flags.data, kv_store.error().message);
+    return 1;
+  }
+  runtime_options.host_services = make_host_services(flags, client_id, state, *kv_store);
   auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(*wasm_engine, runtime_options);
 
   auto job_runner = std::make_shared<plugins::JobRunner>(*plugin_runtime);
@@ -178,7 +223,7 @@ int serve(const ServeFlags& flags) {
                          [admin_api](const HttpRequest& request) { return admin_api->handle(request); });
   gateway.set_plugin_runtime(plugin_runtime);
   // The pools' cleaner (spec §8: Otoroshi runs it every 60 s; killOptions durations are in ms, so more often).
-  std::jthread pool_cleaner([plugin_runtime](std::stop_token stop) {
+  std::jthread pool_cleaner([plugin_runtime, kv = *kv_store](std::stop_token stop) {
     std::mutex mu;
     std::condition_variable_any cv;
     std::unique_lock lock(mu);
@@ -186,6 +231,8 @@ int serve(const ServeFlags& flags) {
     // shutdown, since a requested stop makes every later wait return at once).
     while (!cv.wait_for(lock, stop, kPoolCleanInterval, [&stop] { return stop.stop_requested(); })) {
       plugin_runtime->clean();
+      // Expired plugin datastore keys are already invisible; this reclaims their rows.
+      if (auto purged = kv->purge_expired(); !purged) spdlog::warn("plugin datastore: {}", purged.error().message);
       // Destroyed VMs free large blocks; hand them back to the system so RSS follows the live VMs (glibc keeps
       // freed memory otherwise, and config churn would look like a leak).
       ::malloc_trim(0);
@@ -269,6 +316,12 @@ int main(int argc, char** argv) {
       ->envname("WASMGATE_LOG_LEVEL")
       ->capture_default_str();
 
+  serve_cmd
+      ->add_option("--plugin-maps-max-bytes", flags.plugin_maps_max_bytes,
+                    "bytes (keys + values) all in-memory plugin maps (env.proxy_*_map_*) may hold; writes beyond fail")
+      ->envname("WASMGATE_PLUGIN_MAPS_MAX_BYTES")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   serve_cmd->add_option("--ready-file", flags.ready_file,
                         "write the bound ports as JSON to this file once listening (for scripts and tests)");
 
@@ -284,7 +337,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   call_cmd->add_flag("--wasi", call_options.wasi, "link WASI preview1 imports");
   call_cmd->add_option("--allow-host", call_options.allowed_hosts, "host glob http_request may call (repeatable)");
-  call_cmd->add_option("--allow-path", call_options.allowed_paths, "HOST:GUEST path for WASI (repeatable)");
+  call_cmd->add_option("--allow-path", call_options.allowed_paths,
+                       "[rw:]HOST:GUEST WASI preopen, read-only unless rw: (repeatable)");
   call_cmd->add_option("--log-level", call_options.log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
   call_cmd->add_option("--timeout-ms", call_options.timeout_ms, "per-call deadline")->capture_default_str();

@@ -13,7 +13,7 @@ struct KindInfo {
   std::string_view function;
 };
 
-constexpr std::array<KindInfo, 12> kKinds{{
+constexpr std::array<KindInfo, 13> kKinds{{
     {WasmPluginKind::RouteMatcher, "WasmRouteMatcher", "matches_route"},
     {WasmPluginKind::Router, "WasmRouter", "find_route"},
     {WasmPluginKind::Sink, "WasmSink", "sink_handle"},
@@ -26,6 +26,7 @@ constexpr std::array<KindInfo, 12> kKinds{{
     {WasmPluginKind::RequestHandler, "WasmRequestHandler", "handle_request"},
     {WasmPluginKind::WebsocketTransformer, "WasmWebsocketTransformer", "on_request_message"},
     {WasmPluginKind::Job, "WasmJob", "job_run"},
+    {WasmPluginKind::HttpWasm, "NgHttpWasm", "handle_request"},  // Otoroshi's former http-wasm class
 }};
 
 constexpr std::string_view kPackage = "otoroshi.next.plugins.";

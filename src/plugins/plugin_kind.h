@@ -20,6 +20,7 @@ enum class WasmPluginKind {
   RequestHandler,        // WasmRequestHandler, HandlesRequest (global, by domain)
   WebsocketTransformer,  // WasmWebsocketTransformer, HandlesTunnel messages
   Job,                   // WasmJob
+  HttpWasm,              // NgHttpWasm (httpWasm: true): http-wasm handle_request / handle_response
 };
 
 // "cp:otoroshi.next.plugins.WasmAccessValidator" (or without "cp:") -> AccessValidator; nullopt for any other
@@ -31,6 +32,7 @@ std::string_view wasm_plugin_class(WasmPluginKind kind);
 
 // The step's default export (§3.0 table): "access", "pre_route", "transform_request"... Sink: "sink_handle"
 // (its matcher is always "sink_matches"); Job: "job_run"; WebsocketTransformer: "on_request_message".
+// HttpWasm: "handle_request" (the http-wasm ABI fixes its exports; functionName is not used).
 std::string_view default_function(WasmPluginKind kind);
 
 }  // namespace wasmgate::plugins

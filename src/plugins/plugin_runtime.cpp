@@ -4,7 +4,12 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "plugins/otoroshi_host_services.h"
+#include "plugins/request_attrs.h"
 #include "wasm/abi/extism/http_fetcher.h"
+#include "wasm/abi/otoroshi/otoroshi_functions.h"
+#include "wasm/http_wasm_handler.h"
+#include "wasm/opa_policy.h"
 #include "wasm/vm.h"
 #include "wasm/vm_http_client.h"
 #include "wasm/vm_modules.h"
@@ -28,6 +33,19 @@ wasm::VmSpec vm_spec_for(const BoundPlugin& plugin, wasm::VmModulesPtr modules) 
   spec.allowed_paths = plugin.config.allowed_paths;
   spec.wasi = plugin.config.wasi;
   spec.call_timeout = std::chrono::milliseconds(plugin.config.call_timeout_ms);
+  // ---- http-wasm (httpWasm: true, spec §7): WASI forced on and only the http_handler host module, as Otoroshi
+  // built these VMs (importDefaultHostFunctions = false). Blocks adding Otoroshi's env functions must skip
+  // configs with http_wasm set.
+  if (plugin.config.http_wasm) {
+    spec.wasi = true;
+    spec.import_hooks.push_back(wasm::http_wasm_imports_hook(wasm::http_wasm_guest_config(plugin.config.config)));
+  }
+  // ---- OPA (opa: true, spec §6): env.memory sized from memoryPages, opa_abort/opa_println/opa_builtin0..4;
+  // Otoroshi's env host functions are added beside them as for any VM.
+  if (plugin.config.opa && spec.modules) {
+    spec.import_hooks.push_back(
+        wasm::opa_imports_hook(*spec.modules, static_cast<std::uint32_t>(plugin.config.memory_pages)));
+  }
   return spec;
 }
 
@@ -35,6 +53,7 @@ wasm::VmSpec vm_spec_for(const BoundPlugin& plugin, wasm::VmModulesPtr modules) 
 
 PluginRuntime::PluginRuntime(engine::Engine& engine, PluginRuntimeOptions options)
     : engine_(engine), options_(options), impl_(std::make_unique<Impl>(options.blocking_threads)) {
+  if (!options_.host_services) options_.host_services = default_host_services();
   wasm::SourceCacheOptions cache_options;
   cache_options.ttl = options_.source_cache_ttl;
   sources_ = std::make_unique<wasm::SourceCache>(cache_options);
@@ -48,11 +67,18 @@ PluginRuntime::~PluginRuntime() {
   sources_->shutdown();  // background refetches (and their pool rebuilds) end before the pools go
 }
 
-boost::asio::any_io_executor PluginRuntime::blocking_executor() { return impl_->blocking.get_executor(); }
+boost::asio::any_io_executor PluginRuntime::blocking_executor() {
+  return impl_->blocking.get_executor();
+}
 
-bool PluginRuntime::may_block(const BoundPlugin& plugin) { return !plugin.config.allowed_hosts.empty(); }
+bool PluginRuntime::may_block(const BoundPlugin& plugin) {
+  // allowedHosts: Extism's http_request; authorizations.httpAccess: Otoroshi's proxy_http_call.
+  return !plugin.config.allowed_hosts.empty() || plugin.config.authorizations.http_access;
+}
 
-void PluginRuntime::clean() { pools_.clean(std::chrono::steady_clock::now()); }
+void PluginRuntime::clean() {
+  pools_.clean(std::chrono::steady_clock::now());
+}
 
 void PluginRuntime::set_global_config(const model::GlobalConfig& global) {
   auto wasmo = wasm::wasmo_settings_from_global(global.json);
@@ -94,10 +120,13 @@ void PluginRuntime::refresh_sources() {
 boost::json::object PluginRuntime::status(std::string_view plugin_id, const model::WasmSource& source) {
   boost::json::object out;
   out["plugin_id"] = plugin_id;
-  if (auto s = sources_->status(model::source_cache_key(source))) out["source"] = wasm::source_status_json(*s);
-  else out["source"] = nullptr;
+  if (auto s = sources_->status(model::source_cache_key(source)))
+    out["source"] = wasm::source_status_json(*s);
+  else
+    out["source"] = nullptr;
   boost::json::array pools;
-  const std::string prefix = std::string(plugin_id) + "|";  // pool keys start with the plugin id (bind_plugin)
+  const std::string prefix =
+      std::string(plugin_id) + "|";  // pool keys start with the plugin id (bind_plugin)
   for (const auto& entry : pools_.stats()) {
     if (!entry.key.starts_with(prefix)) continue;
     boost::json::object pool = wasm::pool_stats_json(entry.stats);
@@ -111,17 +140,22 @@ boost::json::object PluginRuntime::status(std::string_view plugin_id, const mode
 Result<wasm::SourceEntry> PluginRuntime::source_bytes(const BoundPlugin& plugin) {
   auto entry = sources_->get(plugin.config.source, fetch_context());
   if (!entry) {
-    return make_error(entry.error().code, fmt::format("plugin {}: {}", plugin.plugin_id, entry.error().message));
+    return make_error(entry.error().code,
+                      fmt::format("plugin {}: {}", plugin.plugin_id, entry.error().message));
   }
   return entry;
 }
 
 Result<std::shared_ptr<wasm::VmPool>> PluginRuntime::build_pool(const BoundPlugin& plugin,
-                                                                const wasm::SourceEntry& source, bool replace) {
-  auto modules = wasm::compile_vm_modules(engine_, *source.bytes, static_cast<std::uint32_t>(plugin.config.memory_pages),
-                                          "plugin " + plugin.plugin_id);
+                                                                const wasm::SourceEntry& source,
+                                                                bool replace) {
+  auto modules =
+      wasm::compile_vm_modules(engine_, *source.bytes, static_cast<std::uint32_t>(plugin.config.memory_pages),
+                               "plugin " + plugin.plugin_id);
   if (!modules) return modules.take_error();
-  wasm::VmFactory factory = [this, spec = vm_spec_for(plugin, *modules)]() -> Result<wasm::PooledVmPtr> {
+  wasm::VmSpec vm_spec = vm_spec_for(plugin, *modules);
+  add_otoroshi_host_functions(vm_spec, plugin, options_.host_services);  // env.proxy_* (not for http-wasm)
+  wasm::VmFactory factory = [this, spec = std::move(vm_spec)]() -> Result<wasm::PooledVmPtr> {
     auto vm = wasm::Vm::create(engine_, spec);
     if (!vm) return vm.take_error();
     return wasm::PooledVmPtr(std::move(*vm));
@@ -181,14 +215,22 @@ void PluginRuntime::on_source_change(const std::string& source_key) {
     // that no longer loads leaves the old pool serving (its error is logged).
     auto pool = source ? build_pool(plugin, *source, /*replace=*/true)
                        : Result<std::shared_ptr<wasm::VmPool>>(source.error());
-    if (!pool) spdlog::error("hot reload of plugin {} failed, keeping the old VMs: {}", plugin.plugin_id,
-                             pool.error().message);
+    if (!pool)
+      spdlog::error("hot reload of plugin {} failed, keeping the old VMs: {}", plugin.plugin_id,
+                    pool.error().message);
   }
 }
 
 Result<std::string> PluginRuntime::call_on(wasm::VmLease lease, const BoundPlugin& plugin,
-                                           std::string_view function, std::string_view input) {
-  auto output = lease.as<wasm::Vm>().call(function, input);
+                                           std::string_view function, std::string_view input,
+                                           boost::json::object* attrs) {
+  auto& vm = lease.as<wasm::Vm>();
+  auto output = [&] {
+    if (attrs == nullptr) return vm.call(function, input);
+    RequestAttrs request_attrs(*attrs);  // what env.proxy_*_attr* see during this call
+    const abi::otoroshi::AttrsScope scope(vm.host_context(), &request_attrs);
+    return vm.call(function, input);
+  }();
   if (!output) {
     // Otoroshi recycles a VM after a failed call (spec §8); a faulted VM would be destroyed anyway.
     lease.discard();
@@ -204,27 +246,31 @@ Result<wasm::VmLease> PluginRuntime::lease(const BoundPlugin& plugin) {
 }
 
 std::optional<Result<wasm::VmLease>> PluginRuntime::try_lease(const BoundPlugin& plugin) {
-  // No pool yet: building one may download the source and compiles the module, so it is not for an I/O thread.
+  // No pool yet: building one may download the source and compiles the module, so it is not for an I/O
+  // thread.
   auto pool = pools_.find(plugin.pool_key);
   if (!pool) return std::nullopt;
   auto lease = pool->acquire(std::chrono::steady_clock::time_point::min());
-  if (!lease && lease.error().code == Errc::PluginTimeout) return std::nullopt;  // all VMs busy: wait elsewhere
+  if (!lease && lease.error().code == Errc::PluginTimeout)
+    return std::nullopt;  // all VMs busy: wait elsewhere
   return lease;
 }
 
 Result<std::string> PluginRuntime::call(const BoundPlugin& plugin, std::string_view function,
-                                        std::string_view input) {
+                                        std::string_view input, boost::json::object* attrs) {
   auto leased = lease(plugin);
   if (!leased) return leased.take_error();
-  return call_on(std::move(*leased), plugin, function, input);
+  return call_on(std::move(*leased), plugin, function, input, attrs);
 }
 
-std::optional<Result<std::string>> PluginRuntime::try_call(const BoundPlugin& plugin, std::string_view function,
-                                                           std::string_view input) {
+std::optional<Result<std::string>> PluginRuntime::try_call(const BoundPlugin& plugin,
+                                                           std::string_view function,
+                                                           std::string_view input,
+                                                           boost::json::object* attrs) {
   auto leased = try_lease(plugin);
   if (!leased) return std::nullopt;
   if (!*leased) return Result<std::string>(leased->take_error());
-  return call_on(std::move(**leased), plugin, function, input);
+  return call_on(std::move(**leased), plugin, function, input, attrs);
 }
 
 Result<void> PluginRuntime::run_on(wasm::VmLease lease, const BoundPlugin& plugin, const VmTask& task) {
@@ -235,6 +281,19 @@ Result<void> PluginRuntime::run_on(wasm::VmLease lease, const BoundPlugin& plugi
   }();
   if (!done) {
     lease.discard();  // as call_on: a VM whose work failed is recycled
+    spdlog::debug("plugin {}: {}", plugin.plugin_id, done.error().message);
+  }
+  return done;
+}
+
+Result<void> PluginRuntime::run_held(wasm::VmLease& lease, const BoundPlugin& plugin, const VmTask& task) {
+  auto& vm = lease.as<wasm::Vm>();
+  Result<void> done = [&] {
+    const wasm::Vm::Pin pin(vm);
+    return task(vm);
+  }();
+  if (!done) {
+    lease.discard();  // recycled when the holder releases the lease, as run_on does at once
     spdlog::debug("plugin {}: {}", plugin.plugin_id, done.error().message);
   }
   return done;

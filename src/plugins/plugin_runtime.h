@@ -1,32 +1,33 @@
-// PluginRuntime: how the gateway runs wasm plugins for requests. It loads a bound plugin's bytes, compiles them
-// once (the engine shares compiled code by sha256), keeps one VM pool per pool key in a PoolRegistry (spec
-// otoroshi-wasm.md §8) and calls exports on leased VMs. A VM whose call failed is recycled (Otoroshi does the
-// same), so the next call gets a fresh one.
+// PluginRuntime: how the gateway runs wasm plugins for requests. It loads a bound plugin's bytes, compiles
+// them once (the engine shares compiled code by sha256), keeps one VM pool per pool key in a PoolRegistry
+// (spec otoroshi-wasm.md §8) and calls exports on leased VMs. A VM whose call failed is recycled (Otoroshi
+// does the same), so the next call gets a fresh one.
 //
 // Threads: every member may be called from any thread. call() blocks (waiting for a VM, running the guest);
-// try_call() never waits for a VM, so an I/O thread can run a plugin inline when one is free and hand the call
-// to blocking_executor() otherwise (DESIGN §4).
+// try_call() never waits for a VM, so an I/O thread can run a plugin inline when one is free and hand the
+// call to blocking_executor() otherwise (DESIGN §4).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <map>
-#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.h"
+#include "model/global_config.h"
 #include "plugins/plugin_binding.h"
 #include "wasm/engine/engine.h"
-#include "model/global_config.h"
 #include "wasm/source_cache.h"
+#include "wasm/abi/otoroshi/host_services.h"
 #include "wasm/vm.h"
 #include "wasm/vm_pool_registry.h"
 #include "wasm/wasmo_settings.h"
@@ -43,6 +44,9 @@ struct PluginRuntimeOptions {
   // How long fetched bytes are fresh (--wasm-cache-ttl): an older hit is served while one refetch runs, and
   // changed bytes rebuild the plugin's pools (hot reload).
   std::chrono::milliseconds source_cache_ttl{10000};
+  // What Otoroshi's host functions (env.proxy_*) reach: state, configs, stores. Null: an empty state, no
+  // datastore and default-bounded maps (tests, tools).
+  std::shared_ptr<abi::otoroshi::HostServices> host_services;
 };
 
 class PluginRuntime {
@@ -54,13 +58,15 @@ class PluginRuntime {
 
   // Calls `function` of `plugin` with `input`; waits up to acquire_wait for a VM. Errors: the source or load
   // error (PluginLoad, naming the plugin), the pool's "all VMs busy" (PluginTimeout), the call's own (see
-  // wasm::Vm::call).
-  Result<std::string> call(const BoundPlugin& plugin, std::string_view function, std::string_view input);
+  // wasm::Vm::call). `attrs`: the request's attrs, which the guest's env.proxy_*_attr* calls read and change
+  // during the call (null outside a request: they see {}); used from the calling thread only.
+  Result<std::string> call(const BoundPlugin& plugin, std::string_view function, std::string_view input,
+                           boost::json::object* attrs = nullptr);
 
   // Same, but only if a VM is free or can be created now: nullopt when the pool is at its cap and all VMs are
   // busy (the caller then runs call() on blocking_executor()).
   std::optional<Result<std::string>> try_call(const BoundPlugin& plugin, std::string_view function,
-                                              std::string_view input);
+                                              std::string_view input, boost::json::object* attrs = nullptr);
 
   // Work on one leased VM other than a single Extism export call: a driver of another ABI (OPA's opa_eval,
   // http-wasm's handle_request/handle_response) using Vm::call_raw and the VM's memories. The task runs under
@@ -68,6 +74,14 @@ class PluginRuntime {
   using VmTask = std::function<Result<void>(wasm::Vm& vm)>;
   Result<void> run(const BoundPlugin& plugin, const VmTask& task);
   std::optional<Result<void>> try_run(const BoundPlugin& plugin, const VmTask& task);
+
+  // A VM held across several tasks and an await in between (http-wasm: handle_request, the backend call, then
+  // handle_response on the same instance). lease_vm() waits as run() does, try_lease_vm() as try_run();
+  // run_held() runs `task` on the held VM under a Pin; a failed task marks the lease discarded, so the VM is
+  // recycled when its holder drops the lease. The holder keeps one VM of the pool busy meanwhile.
+  Result<wasm::VmLease> lease_vm(const BoundPlugin& plugin) { return lease(plugin); }
+  std::optional<Result<wasm::VmLease>> try_lease_vm(const BoundPlugin& plugin) { return try_lease(plugin); }
+  static Result<void> run_held(wasm::VmLease& lease, const BoundPlugin& plugin, const VmTask& task);
 
   // Whether a call may wait on the network (outbound HTTP is allowed): run such calls off the I/O threads.
   static bool may_block(const BoundPlugin& plugin);
@@ -85,17 +99,17 @@ class PluginRuntime {
   // new global config.
   void set_global_config(const model::GlobalConfig& global);
   // Warms the bytes of `source` in the background (Local sources are skipped: their entity's source is
-  // prefetched on its own). Called for every entity and inline slot when the state changes, so a first request
-  // does not pay the download.
+  // prefetched on its own). Called for every entity and inline slot when the state changes, so a first
+  // request does not pay the download.
   void prefetch(const model::WasmSource& source);
   // Keeps every source in use fresh (a stale one is refetched in the background; changed bytes rebuild its
   // pools) and drops entries unused for 2 × TTL. Called about every second.
   void refresh_sources();
 
-  // Retires every pool whose key is not in `live` (its config left the state: a changed entity, a removed route
-  // or slot) and forgets the sources no live pool uses, so that hot reloads and config churn do not accumulate
-  // VMs, and deleted plugins are no longer refetched. Leases out on a retired pool finish there. Called with the
-  // bindings of each new state.
+  // Retires every pool whose key is not in `live` (its config left the state: a changed entity, a removed
+  // route or slot) and forgets the sources no live pool uses, so that hot reloads and config churn do not
+  // accumulate VMs, and deleted plugins are no longer refetched. Leases out on a retired pool finish there.
+  // Called with the bindings of each new state.
   void retain_pools(const std::set<std::string, std::less<>>& live);
 
   // What the runtime knows of plugin `plugin_id` whose source is `source`: {"plugin_id", "source": source
@@ -111,12 +125,12 @@ class PluginRuntime {
   Result<wasm::SourceEntry> source_bytes(const BoundPlugin& plugin);
   Result<std::shared_ptr<wasm::VmPool>> build_pool(const BoundPlugin& plugin, const wasm::SourceEntry& source,
                                                    bool replace);
-  // Hot reload: the bytes behind `source_key` changed; every pool built from them is rebuilt from the new bytes
-  // (in-flight calls finish on the old VMs).
+  // Hot reload: the bytes behind `source_key` changed; every pool built from them is rebuilt from the new
+  // bytes (in-flight calls finish on the old VMs).
   void on_source_change(const std::string& source_key);
   wasm::SourceFetchContext fetch_context() const;
   Result<std::string> call_on(wasm::VmLease lease, const BoundPlugin& plugin, std::string_view function,
-                              std::string_view input);
+                              std::string_view input, boost::json::object* attrs);
   Result<void> run_on(wasm::VmLease lease, const BoundPlugin& plugin, const VmTask& task);
   // A VM of the plugin's pool (built on first use), waiting up to acquire_wait.
   Result<wasm::VmLease> lease(const BoundPlugin& plugin);

@@ -19,7 +19,8 @@ std::string_view step_index_key(WasmPluginKind kind) {
     case WasmPluginKind::PreRoute: return "pre_route";
     case WasmPluginKind::AccessValidator:
     case WasmPluginKind::Opa: return "validate_access";
-    case WasmPluginKind::RequestTransformer: return "transform_request";
+    case WasmPluginKind::RequestTransformer:
+    case WasmPluginKind::HttpWasm: return "transform_request";
     case WasmPluginKind::ResponseTransformer:
     case WasmPluginKind::WebsocketTransformer: return "transform_response";
     case WasmPluginKind::Backend: return "call_backend";
@@ -52,6 +53,7 @@ std::vector<SlotPlan>* bucket_for(RoutePlan& plan, WasmPluginKind kind) {
     case WasmPluginKind::ResponseTransformer: return &plan.response_transformers;
     case WasmPluginKind::Backend: return &plan.backends;
     case WasmPluginKind::WebsocketTransformer: return &plan.websocket;
+    case WasmPluginKind::HttpWasm: return &plan.http_wasm;
     default: return nullptr;  // Router, Sink, RequestHandler, Job: global slots, not route slots
   }
 }
@@ -110,7 +112,7 @@ bool SlotPlan::applies_to(std::string_view path) const {
 
 bool RoutePlan::empty() const {
   return matchers.empty() && pre_routes.empty() && access.empty() && request_transformers.empty() &&
-         backends.empty() && response_transformers.empty() && websocket.empty();
+         backends.empty() && response_transformers.empty() && websocket.empty() && http_wasm.empty();
 }
 
 RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& lookup,
@@ -127,7 +129,8 @@ RoutePlanPtr build_route_plan(const model::RoutePtr& route, const PluginLookup& 
     bucket->push_back(make_slot_plan(slot, i, *kind, lookup, route->id));
   }
   for (auto* bucket : {&plan->matchers, &plan->pre_routes, &plan->access, &plan->request_transformers,
-                       &plan->backends, &plan->response_transformers, &plan->websocket}) {
+                       &plan->backends, &plan->response_transformers, &plan->websocket,
+                       &plan->http_wasm}) {
     std::stable_sort(bucket->begin(), bucket->end(),
                      runs_before);
   }

@@ -54,13 +54,18 @@ struct RoutePlan {
   std::vector<SlotPlan> backends;               // CallBackend (the first that applies answers)
   std::vector<SlotPlan> response_transformers;  // TransformResponse
   std::vector<SlotPlan> websocket;              // HandlesTunnel message transformers
+  // NgHttpWasm slots (http-wasm guests): handle_request after the request transformers, handle_response (in
+  // reverse order, as middleware unwinds) before the response transformers.
+  std::vector<SlotPlan> http_wasm;
 
   // No wasm slot at all: the proxy's streaming path runs untouched.
   bool empty() const;
   // The request body must be read whole before going on (a transformer or backend plugin needs it).
-  bool buffers_request() const { return !request_transformers.empty() || !backends.empty(); }
+  bool buffers_request() const {
+    return !request_transformers.empty() || !backends.empty() || !http_wasm.empty();
+  }
   // The response must be read whole (a response transformer needs it).
-  bool buffers_response() const { return !response_transformers.empty(); }
+  bool buffers_response() const { return !response_transformers.empty() || !http_wasm.empty(); }
 };
 
 using RoutePlanPtr = std::shared_ptr<const RoutePlan>;

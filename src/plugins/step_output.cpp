@@ -303,21 +303,36 @@ void apply_attrs_update(const boost::json::object& output, boost::json::object& 
   }
   if (const json::value* del = spec.if_contains("del"); del != nullptr && del->is_array()) {
     for (const json::value& part : del->get_array()) {
-      if (!part.is_string()) continue;
-      const std::string_view needle = part.get_string();
-      for (auto it = attrs.begin(); it != attrs.end();) {
-        // Scala's contains: "" is in every key, so `del: [""]` removes everything.
-        it = it->key().find(needle) != std::string_view::npos ? attrs.erase(it) : std::next(it);
-      }
+      if (part.is_string()) del_attrs(attrs, part.get_string());
     }
   }
   if (const json::value* set = spec.if_contains("set"); set != nullptr && set->is_object()) {
-    for (const auto& kv : set->get_object()) {
-      for (const AllowedAttr& allowed : kAllowedAttrs) {
-        if (kv.key() == allowed.key && has_shape(kv.value(), allowed.shape)) attrs[kv.key()] = kv.value();
-      }
+    for (const auto& kv : set->get_object()) set_attr(attrs, kv.key(), kv.value());
+  }
+}
+
+bool set_attr(boost::json::object& attrs, std::string_view key, const boost::json::value& value) {
+  for (const AllowedAttr& allowed : kAllowedAttrs) {
+    if (key == allowed.key && has_shape(value, allowed.shape)) {
+      attrs[key] = value;
+      return true;
     }
   }
+  return false;
+}
+
+bool del_attrs(boost::json::object& attrs, std::string_view needle) {
+  bool removed = false;
+  for (auto it = attrs.begin(); it != attrs.end();) {
+    // Scala's contains: "" is in every key, so `del: [""]` removes everything.
+    if (it->key().find(needle) != std::string_view::npos) {
+      it = attrs.erase(it);
+      removed = true;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
 }
 
 HeaderList response_add_headers(const boost::json::object& attrs) {

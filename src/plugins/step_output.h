@@ -21,6 +21,12 @@ std::optional<std::string> extract_body(const boost::json::object& output);
 // AttrsHelper.updateAttrs: `attrs.clear: true` empties `attrs` (set/del ignored); else every key of `del` removes
 // the attrs whose key contains it, then `set` stores the allowed keys only (§3.0 list; others ignored).
 void apply_attrs_update(const boost::json::object& output, boost::json::object& attrs);
+// One attr as `attrs.set` stores it (also env.proxy_set_attr): true when `key` is settable (§3.0) and `value`
+// has its shape; attrs is unchanged otherwise.
+bool set_attr(boost::json::object& attrs, std::string_view key, const boost::json::value& value);
+// `attrs.del`'s rule for one string (also env.proxy_del_attr): removes every attr whose key contains it; true
+// when one was removed.
+bool del_attrs(boost::json::object& attrs, std::string_view needle);
 // The headers that attrs["otoroshi.next.core.ResponseAddHeaders"] asks to add to the final response.
 HeaderList response_add_headers(const boost::json::object& attrs);
 

@@ -11,6 +11,7 @@
 #include "plugins/step_output.h"
 #include "proxy/detail/ascii.h"
 #include "proxy/detail/plugin_flow.h"
+#include "proxy/detail/plugin_http_wasm.h"
 #include "proxy/detail/proxy_call.h"
 #include "proxy/detail/upstream_connect.h"
 #include "proxy/error_response.h"
@@ -238,6 +239,21 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
     if (t.body) body = std::move(*t.body);
   }
 
+  // ---- NgHttpWasm handle_request (plugin_http_wasm.cpp): guests may rewrite the request or answer themselves.
+  HttpWasmChain http_wasm;
+  auto answer_stop = [&](StepStop stop) {
+    if (stop.response) stop.response->headers = without_framing(std::move(stop.response->headers));
+    return stop.response ? answer(std::move(*stop.response)) : answer_error(stop.status, stop.message);
+  };
+  if (!plan.http_wasm.empty()) {
+    load_http_wasm_request(http_wasm.exchange, current, body, origin_form(current.url), forwarded_host_);
+    http_wasm.exchange.source_addr = source_address(client_.socket);
+    if (auto stop = co_await run_http_wasm_requests(*state.runtime, plan.http_wasm, path, route, http_wasm)) {
+      co_return co_await answer_stop(std::move(*stop));
+    }
+    store_http_wasm_request(http_wasm.exchange, target_base_url(target), forwarded_host_, current, body);
+  }
+
   // ---- CallBackend: the first applying wasm backend answers, unless it delegates the call.
   std::optional<HttpResponse> response;
   for (const SlotPlan& slot : plan.backends) {
@@ -266,6 +282,14 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
   if (!response) {
     if (target.tls) co_return co_await answer_error(502, kMsgTlsBackendUnsupported);
     UpstreamAnswer up = co_await exchange(worker_, target, route.backend.client, current, body.value_or(""));
+    if (!up.error.empty() && !http_wasm.held.empty()) {  // held http-wasm guests see the error (is_error=1)
+      HttpResponse failed = make_error_response(up.status, up.error, accept_, otoroshi_state_);
+      if (auto stop = run_http_wasm_responses(http_wasm, failed, /*is_error=*/true)) {
+        co_return co_await answer_stop(std::move(*stop));
+      }
+      failed.headers = without_framing(std::move(failed.headers));
+      co_return co_await answer(std::move(failed));
+    }
     if (!up.error.empty()) co_return co_await answer_error(up.status, up.error);
     HttpResponse backend_response;
     backend_response.status = up.status;
@@ -274,6 +298,12 @@ asio::awaitable<bool> ProxyCall::serve_buffered(const plugins::RoutePlan& plan, 
     response = std::move(backend_response);
   }
   response->headers = without_framing(std::move(response->headers));
+  if (!http_wasm.held.empty()) {  // ---- NgHttpWasm handle_response, last slot first
+    if (auto stop = run_http_wasm_responses(http_wasm, *response, /*is_error=*/false)) {
+      co_return co_await answer_stop(std::move(*stop));
+    }
+    response->headers = without_framing(std::move(response->headers));
+  }
 
   // ---- TransformResponse (also over a wasm backend's answer, as in Otoroshi)
   const plugins::IncomingResponse raw_response{response->status, response->headers};

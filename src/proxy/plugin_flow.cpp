@@ -23,6 +23,7 @@
 #include "proxy/limits.h"
 #include "proxy/target_selector.h"
 #include "proxy/worker.h"
+#include "wasm/opa_policy.h"
 
 namespace wasmgate::proxy::detail {
 
@@ -92,14 +93,43 @@ asio::awaitable<Result<std::string>> ProxyCall::call_plugin(const BoundPlugin& p
   plugins::PluginRuntime* runtime = plugin_->runtime;
   // Inline on this I/O thread when a VM is free and the guest cannot wait on the network (DESIGN §4);
   // otherwise on the blocking pool, this coroutine resuming here when done.
+  // The guest's env.proxy_*_attr* calls read and change the request's attrs during the call.
   if (!plugins::PluginRuntime::may_block(plugin)) {
-    if (auto done = runtime->try_call(plugin, function, input)) co_return std::move(*done);
+    if (auto done = runtime->try_call(plugin, function, input, &plugin_->attrs)) co_return std::move(*done);
   }
+  // On the blocking pool the call works on a copy, stored back once this coroutine resumes on its own thread:
+  // a WebSocket tunnel's other direction may read plugin_->attrs meanwhile.
+  boost::json::object attrs = plugin_->attrs;
   auto result = co_await asio::co_spawn(
       runtime->blocking_executor(),
-      [&]() -> asio::awaitable<std::optional<Result<std::string>>> { co_return runtime->call(plugin, function, input); },
+      [&]() -> asio::awaitable<std::optional<Result<std::string>>> {
+        co_return runtime->call(plugin, function, input, &attrs);
+      },
       asio::use_awaitable);
+  plugin_->attrs = std::move(attrs);
   co_return std::move(*result);
+}
+
+asio::awaitable<Result<std::string>> ProxyCall::call_opa(const BoundPlugin& plugin, std::string_view,
+                                                         std::string input) {
+  plugins::PluginRuntime* runtime = plugin_->runtime;
+  std::string result_set;
+  const plugins::PluginRuntime::VmTask evaluate = [&](wasm::Vm& vm) -> Result<void> {
+    auto result = wasm::evaluate_opa(vm, input);
+    if (!result) return result.take_error();
+    result_set = std::move(*result);
+    return {};
+  };
+  std::optional<Result<void>> done;
+  if (!plugins::PluginRuntime::may_block(plugin)) done = runtime->try_run(plugin, evaluate);
+  if (!done) {
+    done = co_await asio::co_spawn(
+        runtime->blocking_executor(),
+        [&]() -> asio::awaitable<std::optional<Result<void>>> { co_return runtime->run(plugin, evaluate); },
+        asio::use_awaitable);
+  }
+  if (!*done) co_return done->take_error();
+  co_return result_set;
 }
 
 asio::awaitable<bool> ProxyCall::answer(HttpResponse response) {
@@ -157,6 +187,13 @@ const BoundPlugin* bound_plugin(const SlotPlan& slot, const model::Route& route)
   return nullptr;
 }
 
+// Whether a ValidateAccess slot evaluates an OPA policy rather than calling an Extism export: WasmOPA, or an
+// access validator whose config has opa: true (its VM speaks only the OPA ABI).
+bool evaluates_opa(const SlotPlan& slot, const BoundPlugin& plugin) {
+  const bool access = slot.kind == WasmPluginKind::Opa || slot.kind == WasmPluginKind::AccessValidator;
+  return access && plugin.config.opa;
+}
+
 // Before a call: the plugin to call, with its context in state.input; null when the slot does not apply or
 // the request ends here (state.stop set).
 const BoundPlugin* prepare_request_step(PluginRequest& state, const SlotPlan& slot, const model::Route& route) {
@@ -176,12 +213,13 @@ const BoundPlugin* prepare_request_step(PluginRequest& state, const SlotPlan& sl
       state.input = plugins::pre_route_context_text(state.with_call(state.text, slot));
       break;
     default:  // AccessValidator, Opa
-      if (slot.kind == WasmPluginKind::Opa || plugin->config.opa) {
+      if (slot.kind == WasmPluginKind::Opa && !plugin->config.opa) {
+        // The VM links the OPA imports only for opa: true configs (Otoroshi's WasmOPA default config has it).
         state.stop = StepStop{std::nullopt, 500,
-                              "plugin " + plugin->plugin_id +
-                                  ": OPA policies (WasmOPA, opa: true) are not supported by wasmgate yet"};
+                              "plugin " + plugin->plugin_id + ": WasmOPA needs a WasmConfig with opa: true"};
         return nullptr;
       }
+      // An OPA policy gets the same access context as input (spec §6).
       state.input = plugins::access_context_text(state.with_call(state.text, slot));
   }
   return plugin;
@@ -219,6 +257,18 @@ void finish_request_step(PluginRequest& state, const SlotPlan& slot, const Bound
       return;
     }
     default: {  // AccessValidator: Otoroshi denies a failed call with 400 and the error's message
+      if (evaluates_opa(slot, plugin)) {
+        // WasmOPA (spec §6): allowed iff result[0].result is true, else 403 "Forbidden access"; errors: 400.
+        Result<bool> allowed = out ? wasm::opa_result_allows(*out) : Result<bool>(out.error());
+        if (!allowed) {
+          spdlog::debug("route {}: OPA policy {} failed: {}", route.id, plugin.plugin_id,
+                        allowed.error().message);
+          state.stop = StepStop{std::nullopt, 400, allowed.error().message};
+        } else if (!*allowed) {
+          state.stop = StepStop{std::nullopt, 403, "Forbidden access"};
+        }
+        return;
+      }
       Result<boost::json::object> json =
           out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
       if (!json) {
@@ -251,7 +301,10 @@ asio::awaitable<ProxyCall::Gate> ProxyCall::run_request_plugins(const plugins::R
   for (const std::vector<SlotPlan>* step : {&plan.matchers, &plan.pre_routes, &plan.access}) {
     for (const SlotPlan& slot : *step) {
       if (const BoundPlugin* plugin = prepare_request_step(state, slot, *match.route)) {
-        auto out = co_await call_plugin(*plugin, plugin->function, std::move(state.input));
+        // One co_await on a member pointer rather than a conditional between two awaitables: GCC 12 destroys
+        // the temporaries of `co_await (c ? f() : g())` twice.
+        const auto step = evaluates_opa(slot, *plugin) ? &ProxyCall::call_opa : &ProxyCall::call_plugin;
+        auto out = co_await (this->*step)(*plugin, plugin->function, std::move(state.input));
         finish_request_step(state, slot, *plugin, std::move(out), *match.route);
       }
       if (state.stop) break;

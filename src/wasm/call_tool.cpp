@@ -7,6 +7,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "wasm/abi/wasi/allowed_paths.h"
 #include "wasm/engine/v8/v8_engine.h"
 #include "wasm/vm.h"
 
@@ -46,8 +47,14 @@ Result<VmSpec> build_spec(const CallToolOptions& options) {
     spec.config[kv->first] = kv->second;
   }
   for (const auto& entry : options.allowed_paths) {
-    auto paths = split_pair(entry, ':', "--allow-path", "HOST:GUEST");
+    // [rw:|ro:]HOST:GUEST — the access prefix stays on the host path, as in WasmConfig.allowedPaths.
+    std::string_view prefix;
+    for (std::string_view p : {abi::kAllowedPathReadWritePrefix, abi::kAllowedPathReadOnlyPrefix}) {
+      if (std::string_view(entry).starts_with(p)) prefix = p;
+    }
+    auto paths = split_pair(entry.substr(prefix.size()), ':', "--allow-path", "[rw:]HOST:GUEST");
     if (!paths) return paths.take_error();
+    paths->first.insert(0, prefix);
     spec.allowed_paths.push_back(std::move(*paths));
   }
   const auto level = abi::parse_plugin_log_level(options.log_level);

@@ -21,7 +21,7 @@ struct CallToolOptions {
   std::uint32_t memory_pages = kDefaultMemoryPages;
   bool wasi = false;
   std::vector<std::string> allowed_hosts;  // --allow-host GLOB
-  std::vector<std::string> allowed_paths;  // --allow-path HOST:GUEST
+  std::vector<std::string> allowed_paths;  // --allow-path [rw:]HOST:GUEST (read-only unless rw:)
   std::string log_level = "info";          // the plugin's level (get_log_level) and which log_* lines show
   std::int64_t timeout_ms = kDefaultCallTimeout.count();
   int repeat = 1;  // calls on the same VM (vars persist); with more than one, each output ends with '\n'

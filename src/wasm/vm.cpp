@@ -6,6 +6,7 @@
 
 #include "wasm/abi/extism/kernel_module.h"
 #include "wasm/abi/extism/linker.h"
+#include "wasm/abi/wasi/wasi_state.h"
 #include "wasm/vm_http_client.h"
 
 namespace wasmgate::wasm {
@@ -77,9 +78,16 @@ Result<std::unique_ptr<Vm>> Vm::create(engine::Engine& engine, VmSpec spec) {
 
   // Then the guest, against the kernel, the PDK host functions and whatever the hook adds.
   const engine::ModuleInfo& guest_info = modules->guest->info();
-  const abi::ExtismLinkOptions link{spec.wasi};
+  const abi::ExtismLinkOptions link{spec.wasi, &context->refused_imports};  // filled by the hooks below
   engine::Imports imports;
   abi::add_extism_imports(imports, guest_info, *vm->kernel_, link);
+  // WASI: the fd table and the allowedPaths preopens of this VM (a host directory that cannot be opened
+  // fails the load, naming it).
+  if (spec.wasi) {
+    if (auto wasi = abi::install_wasi(*context, spec.allowed_paths); !wasi) {
+      return load_error(label, "", wasi.error().message);
+    }
+  }
   for (const auto& hook : spec.import_hooks) {
     if (auto added = hook(imports, *context, *vm->store_); !added) {
       return load_error(label, "adding host functions: ", added.error().message);
@@ -92,11 +100,14 @@ Result<std::unique_ptr<Vm>> Vm::create(engine::Engine& engine, VmSpec spec) {
       vm->store_->instantiate(modules->guest, imports, engine::InstantiateOptions{context.get(), deadline});
   if (!guest) return load_error(label, "instantiating the module: ", guest.message());
   vm->guest_ = std::move(*guest);
-  vm->guest_memory_ = vm->guest_->memory();
   vm->kernel_initial_bytes_ = std::uint64_t{modules->split.kernel_initial_pages} * engine::kWasmPageBytes;
-  if (const auto needs = engine::memory_needs(guest_info); needs.has_memory && !needs.imported) {
+  // A memory the guest imports and re-exports (OPA's env.memory, as `opa build` emits it) belongs to the hook
+  // that created it and is bounded by its own limits: it is outside the memoryPages budget and its checks.
+  const engine::MemoryNeeds guest_needs = engine::memory_needs(guest_info);
+  if (!guest_needs.imported) vm->guest_memory_ = vm->guest_->memory();
+  if (guest_needs.has_memory && !guest_needs.imported) {
     vm->guest_max_bytes_ =
-        needs.declared_max_pages.value_or(modules->split.guest_max_pages) * engine::kWasmPageBytes;
+        guest_needs.declared_max_pages.value_or(modules->split.guest_max_pages) * engine::kWasmPageBytes;
   }
   vm->context_ = std::move(context);
 

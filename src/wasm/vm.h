@@ -40,7 +40,9 @@ class Vm final : public PooledVm {
   // ends by `deadline` or after the VM's call timeout, whichever is first. Errors:
   //   PluginTrap    the guest returned non-zero or set an error (message: the guest's error_set text,
   //                 verbatim; else "plugin x: execute returned 1"); a trap ("… trapped: RuntimeError:
-  //                 unreachable"); a host function failed (HTTP not allowed, C++ exception…)
+  //                 unreachable"); a host function failed (HTTP not allowed, C++ exception…); WASI
+  //                 proc_exit(N≠0): "plugin x: exited with code N (proc_exit in f)" — proc_exit(0) succeeds
+  //                 with the output set so far, and in both cases the VM is marked failed (replaced)
   //   PluginTimeout "timeout …": the deadline passed (or cancel())
   //   PluginMemory  memory budget exhausted (guest or kernel at its cap, sum over memoryPages), output above
   //                 max_output_bytes
@@ -61,7 +63,8 @@ class Vm final : public PooledVm {
   Result<std::vector<engine::Value>> call_raw(std::string_view function, std::span<const engine::Value> args,
                                               engine::Deadline deadline = engine::kNoDeadline);
 
-  // The guest instance, its exported memory (nullptr if none) and the store: for drivers of other ABIs
+  // The guest instance, its own exported memory (nullptr if none, or if the memory it exports is one it
+  // imports, like OPA's env.memory) and the store: for drivers of other ABIs
   // (OPA, http-wasm) built on this VM. Use them from the thread holding a Pin.
   engine::Instance& guest() { return *guest_; }
   engine::Memory* guest_memory() { return guest_memory_; }
@@ -133,7 +136,7 @@ class Vm final : public PooledVm {
   engine::InstancePtr guest_;
   std::unique_ptr<abi::VmHostContext> context_;
   engine::Memory* kernel_memory_ = nullptr;
-  engine::Memory* guest_memory_ = nullptr;  // null when the guest exports none
+  engine::Memory* guest_memory_ = nullptr;  // null when the guest exports none, or only one it imported
   engine::FuncHandle prepare_call_;
   std::uint32_t state_address_ = 0;
   std::uint64_t kernel_initial_bytes_ = 0;

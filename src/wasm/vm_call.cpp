@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "wasm/abi/extism/kernel_module.h"
+#include "wasm/abi/wasi/wasi_state.h"
 #include "wasm/vm.h"
 
 namespace wasmgate::wasm {
@@ -129,12 +130,25 @@ Result<std::string> Vm::call_export(const Export& target, std::string_view input
 
   // 2. The guest.
   std::int32_t rc = 0;
+  std::optional<engine::Failure> failed;
   if (target.returns_i32) {
     auto r = guest_->call_i32(target.handle, deadline);
-    if (!r) return fail_call(r.take_failure(), target.name);
-    rc = *r;
+    if (r) {
+      rc = *r;
+    } else {
+      failed = r.take_failure();
+    }
   } else if (auto r = guest_->call_void(target.handle, deadline); !r) {
-    return fail_call(r.take_failure(), target.name);
+    failed = r.take_failure();
+  }
+  if (failed) {
+    // WASI proc_exit(0) unwinds the guest like a trap but is a success, with the output set so far (Extism:
+    // wasmtime's I32Exit(0)). The guest's runtime has ended (stack pointer, atexit state): the VM is replaced.
+    if (failed->outcome != Outcome::HostError || abi::wasi_exit_code(*context_) != 0) {
+      return fail_call(std::move(*failed), target.name);
+    }
+    mark_failed(make_error(Errc::PluginTrap, fmt::format("{}exited with code 0 (proc_exit in {})", prefix(),
+                                                         target.name)));
   }
 
   // 3. Output and error, straight from the kernel's memory.
@@ -190,6 +204,12 @@ Result<const Vm::Export*> Vm::find_export(std::string_view name) {
 
 // Trap, timeout, host failure, engine OOM: the guest stopped mid-way, its invariants may be broken.
 Error Vm::fail_call(engine::Failure failure, std::string_view function) {
+  if (failure.outcome == Outcome::HostError) {
+    if (const auto code = abi::wasi_exit_code(*context_)) {  // WASI proc_exit with a non-zero code
+      return mark_failed(make_error(Errc::PluginTrap, fmt::format("{}exited with code {} (proc_exit in {})",
+                                                                  prefix(), *code, function)));
+    }
+  }
   std::string guest_message;
   if (auto state = abi::read_kernel_state(kernel_memory_->view(), state_address_)) {
     guest_message = std::string(guest_error(kernel_memory_->view(), *state));

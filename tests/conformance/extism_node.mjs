@@ -1,7 +1,8 @@
 // Runs one export of an Extism plugin through the reference JS host, npm @extism/extism 1.0.3 on Node 20, and
 // prints what `wasmgate call` prints for the same flags, so the two can be compared byte for byte:
 //   node extism_node.mjs --wasm FILE --function NAME [--input S | --input-file F] [--config k=v]...
-//                        [--allow-host GLOB]... [--wasi] [--repeat N] [--worker] [--tools DIR]
+//                        [--allow-host GLOB]... [--wasi] [--allow-path [rw:]HOST:GUEST]... [--repeat N]
+//                        [--worker] [--tools DIR]
 // stdout: the output bytes, raw (with --repeat > 1, each output followed by '\n'); exit 0. On an error:
 // "error: <message>" on stderr, exit 1 (outputs of earlier calls already written).
 //
@@ -11,13 +12,15 @@
 //   one logs "http_request is not enabled" and returns 0.
 // - No call timeout, no get_log_level/log_trace/http_headers, and env: {} (no legacy env.extism_* imports).
 // - The guest's log_* lines go to the logger; it writes them to stderr so stdout holds only outputs.
+// - allowedPaths is handed to node:wasi as its `preopens`, keyed by GUEST path (the manifest's host → guest is
+//   inverted here); node:wasi has no read-only preopens, so the `rw:` prefix is dropped.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const kUsage = 'usage: extism_node.mjs --wasm FILE --function NAME [--input S | --input-file F] [--config k=v]... ' +
-  '[--allow-host GLOB]... [--wasi] [--repeat N] [--worker] [--tools DIR]';
+  '[--allow-host GLOB]... [--wasi] [--allow-path [rw:]HOST:GUEST]... [--repeat N] [--worker] [--tools DIR]';
 
 function fail(message) {
   process.stderr.write(`error: ${message}\n`);
@@ -27,7 +30,7 @@ function fail(message) {
 function parseArgs(argv) {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const opts = {
-    config: {}, allowedHosts: [], wasi: false, repeat: 1, worker: false,
+    config: {}, allowedHosts: [], allowedPaths: {}, wasi: false, repeat: 1, worker: false,
     tools: process.env.WASMGATE_NODE_TOOLS || path.join(here, '..', '..', 'tools', 'node'),
   };
   for (let i = 0; i < argv.length; ++i) {
@@ -52,6 +55,13 @@ function parseArgs(argv) {
       }
       case '--allow-host': opts.allowedHosts.push(value()); break;
       case '--wasi': opts.wasi = true; break;
+      case '--allow-path': {
+        const entry = value().replace(/^(rw|ro):/, '');
+        const at = entry.indexOf(':');
+        if (at <= 0) fail(`--allow-path expects [rw:]HOST:GUEST, got "${entry}"`);
+        opts.allowedPaths[entry.slice(at + 1)] = entry.slice(0, at);
+        break;
+      }
       case '--repeat': opts.repeat = Number(value()); break;
       case '--worker': opts.worker = true; break;
       case '--tools': opts.tools = value(); break;
@@ -84,6 +94,7 @@ async function main() {
       useWasi: opts.wasi,
       config: opts.config,
       allowedHosts: opts.allowedHosts,
+      allowedPaths: opts.allowedPaths,
       runInWorker: opts.worker,
       logger: stderrLogger,
     });

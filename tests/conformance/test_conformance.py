@@ -2,8 +2,9 @@
 @extism/extism 1.0.3 on Node 20, driven by extism_node.mjs with the same flags). Each case asserts identical stdout
 and exit status; for guest errors, that both fail and that the guest's error_set text is in both stderrs.
 
-Guests: the C fixtures (build*/fixtures/wasm/extism, tests/fixtures/wasm/extism/*.c) and the AssemblyScript ones
-(build*/fixtures/wasm/as, tests/fixtures/wasm/as/*.ts with @extism/as-pdk).
+Guests: the C fixtures (build*/fixtures/wasm/extism, tests/fixtures/wasm/extism/*.c), the AssemblyScript ones
+(build*/fixtures/wasm/as, tests/fixtures/wasm/as/*.ts with @extism/as-pdk) and a wasi-libc one
+(build*/fixtures/wasm/wasi, tests/fixtures/wasm/wasi/wasi_files.c; node:wasi is the JS host's WASI).
 
 Where the JS SDK 1.0.3 cannot run a case, the case runs on wasmgate only against a golden output, and says why:
 - it lacks the imports log_trace, get_log_level and http_headers, so a module importing any of them does not even
@@ -41,12 +42,13 @@ NODE = os.environ.get("NODE") or shutil.which("node") or "node"
 TOOLS = os.environ.get("WASMGATE_NODE_TOOLS") or os.path.join(REPO, "tools", "node")
 RUNNER = os.path.join(HERE, "extism_node.mjs")
 C_DIR = os.path.join(BUILD, "fixtures", "wasm", "extism")
+WASI_DIR = os.path.join(BUILD, "fixtures", "wasm", "wasi")
 AS_DIR = os.path.join(BUILD, "fixtures", "wasm", "as")
 TIMEOUT_S = 60  # per process; every case takes well under a second on either host
 
 
 def fixture(lang, name):
-    path = os.path.join(C_DIR if lang == "c" else AS_DIR, name + ".wasm")
+    path = os.path.join({"c": C_DIR, "wasi": WASI_DIR}.get(lang, AS_DIR), name + ".wasm")
     if not os.path.exists(path):
         raise AssertionError(f"fixture not built: {path} (build the wasm_extism_fixtures and wasm_as_fixtures targets)")
     return path
@@ -315,6 +317,40 @@ class LegacyTest(ConformanceCase):
         self.assert_wasmgate_output(call_args(wasm, "echo", input=text), text.encode())
         self.assert_wasmgate_output(call_args(wasm, "config", input="greeting", config=["greeting=hi"]), b"hi")
         self.assert_wasmgate_fails(call_args(wasm, "fail"), "legacy failure")
+
+
+class WasiTest(ConformanceCase):
+    """A wasi-libc reactor with one read-only preopen: file reads, the `..` escape (ENOTCAPABLE on both: node:wasi's
+    uvwasi refuses it too), empty args and environ."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.mkdtemp(prefix="wasmgate-conformance-wasi-")
+        cls.data = os.path.join(cls.tmp, "data")
+        os.mkdir(cls.data)
+        with open(os.path.join(cls.data, "hello.txt"), "w") as f:
+            f.write("hello from a preopen")
+        with open(os.path.join(cls.tmp, "secret.txt"), "w") as f:
+            f.write("must not leak")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def wasi_args(self, function, input=None):
+        return call_args(fixture("wasi", "wasi_files"), function, input) + ["--wasi", "--allow-path",
+                                                                             f"{self.data}:/data"]
+
+    def test_reads_a_file_inside_the_preopen(self):
+        self.assertEqual(self.assert_same(self.wasi_args("read_file", "/data/hello.txt")), b"hello from a preopen")
+
+    def test_dotdot_escape_is_not_capable_on_both(self):
+        self.assert_both_fail(self.wasi_args("read_file", "/data/../secret.txt"),
+                              "open /data/../secret.txt: errno 76 (Capabilities insufficient)")
+
+    def test_args_and_environ_are_empty_on_both(self):
+        self.assertEqual(self.assert_same(self.wasi_args("args_environ")), b"args=0/0 environ=0/0 HOME=unset")
 
 
 class LoopbackHandler(http.server.BaseHTTPRequestHandler):

@@ -59,6 +59,11 @@ class ProxyCall {
   asio::awaitable<bool> serve_buffered(const plugins::RoutePlan& plan, const RouteMatch& match);
   asio::awaitable<Result<std::string>> call_plugin(const plugins::BoundPlugin& plugin, std::string_view function,
                                                    std::string input);
+  // Evaluates an OPA policy (opa: true, spec §6) with `input` as its input; returns the result set's JSON. Runs
+  // like call_plugin: inline when a VM is free, else on the blocking pool. The export name is ignored (OPA
+  // evaluates entrypoint 0); the parameter gives call_plugin's signature, so callers pick one or the other.
+  asio::awaitable<Result<std::string>> call_opa(const plugins::BoundPlugin& plugin, std::string_view function,
+                                                std::string input);
   // The answer for a request that cannot go on (plugin decisions, plugin errors, 413).
   asio::awaitable<bool> answer(HttpResponse response);
   asio::awaitable<bool> answer_error(int status, std::string_view message);

@@ -1,4 +1,4 @@
-// The explicit tables of the Extism ABI: PDK host functions, legacy env.extism_* aliases, WASI placeholders.
+// The explicit tables of the Extism ABI: PDK host functions, legacy env.extism_* aliases, WASI preview1.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include "wasm/abi/extism/kernel_module.h"
 #include "wasm/abi/extism/legacy.h"
 #include "wasm/abi/extism/pdk.h"
-#include "wasm/abi/extism/wasi_placeholders.h"
+#include "wasm/abi/wasi/preview1.h"
 
 namespace wasmgate::abi {
 namespace {
@@ -85,7 +85,7 @@ TEST(PdkTables, WasiTableHasEveryPreview1FunctionWithItsSignature) {
   EXPECT_EQ(find_wasi_signature("path_open")->type.params.size(), 9u);
 
   engine::Imports imports;
-  add_wasi_placeholders(imports);
+  add_wasi_imports(imports);
   EXPECT_EQ(imports.size(), 46u);
   EXPECT_NE(imports.find(kWasiModule, "fd_write"), nullptr);
 }

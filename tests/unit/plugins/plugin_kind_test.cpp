@@ -29,6 +29,7 @@ const std::vector<KindCase>& all_kinds() {
       {"WasmRequestHandler", WasmPluginKind::RequestHandler},
       {"WasmWebsocketTransformer", WasmPluginKind::WebsocketTransformer},
       {"WasmJob", WasmPluginKind::Job},
+      {"NgHttpWasm", WasmPluginKind::HttpWasm},
   };
   return kinds;
 }
@@ -86,6 +87,7 @@ TEST(WasmPluginKind, DefaultFunctionsFollowTheStepTable) {
   EXPECT_EQ(default_function(WasmPluginKind::Backend), "call_backend");
   EXPECT_EQ(default_function(WasmPluginKind::RequestHandler), "handle_request");
   EXPECT_EQ(default_function(WasmPluginKind::Job), "job_run");
+  EXPECT_EQ(default_function(WasmPluginKind::HttpWasm), "handle_request");
   EXPECT_EQ(default_function(WasmPluginKind::WebsocketTransformer), "on_request_message");
   // WasmOPA has no default export in the table (the OPA ABI drives the calls, §6): only require a name.
   EXPECT_FALSE(default_function(WasmPluginKind::Opa).empty());

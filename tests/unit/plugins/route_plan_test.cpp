@@ -343,6 +343,17 @@ TEST(RoutePlanBuffering, ResponseTransformerBuffersTheResponseOnly) {
   EXPECT_FALSE(plan->buffers_request());
 }
 
+TEST(RoutePlanBuffering, HttpWasmSlotsBufferBothWaysInTheirOwnBucket) {
+  auto plan = plan_of({slot("WasmAccessValidator"), slot("NgHttpWasm"), slot("NgHttpWasm")});
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(indexes(plan->http_wasm), (Indexes{1, 2}));
+  EXPECT_EQ(plan->http_wasm[0].kind, WasmPluginKind::HttpWasm);
+  EXPECT_TRUE(plan->request_transformers.empty());
+  EXPECT_TRUE(plan->buffers_request());
+  EXPECT_TRUE(plan->buffers_response());
+  EXPECT_FALSE(plan_of({slot("NgHttpWasm")})->empty());
+}
+
 TEST(RoutePlanBuffering, OtherStepsBufferNothing) {
   auto plan = plan_of({slot("WasmRouteMatcher"), slot("WasmPreRoute"), slot("WasmAccessValidator"),
                        slot("WasmOPA"), slot("WasmWebsocketTransformer")});

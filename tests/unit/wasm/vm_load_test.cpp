@@ -48,18 +48,14 @@ TEST(VmLoad, WasiImportsFailWithoutWasi) {
       "-> i32) needs WASI (wasi is false)");
 }
 
-TEST(VmLoad, WasiImportsLoadWithWasiAndTrapWhenCalled) {
+TEST(VmLoad, WasiImportsLoadAndRunWithWasi) {
   auto spec = spec_for("wasi_import");
   spec.wasi = true;
   auto vm = make_vm(std::move(spec));
   ASSERT_TRUE(vm);
   EXPECT_EQ(call_ok(*vm, "ok"), "ok");
-  auto result = vm->call("write", "");
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error().code, Errc::PluginTrap);
-  EXPECT_NE(result.error().message.find("WASI not enabled: wasi_snapshot_preview1.fd_write"),
-            std::string::npos)
-      << result.error().message;
+  EXPECT_EQ(call_ok(*vm, "write"), "");  // fd_write of no bytes to stdout: errno 0, the call's rc
+  EXPECT_EQ(call_ok(*vm, "clock"), "");
 }
 
 TEST(VmLoad, LegacyEnvExtismImportsWork) {

@@ -67,6 +67,9 @@ struct VmHostContext {
   // ("otoroshi", "wasi", "opa", "http_wasm"; each family casts its own entry back with static_pointer_cast —
   // no RTTI in this build).
   std::map<std::string, std::shared_ptr<void>, std::less<>> extensions;
+  // Imports a hook withheld on purpose, by qualified name ("env.proxy_http_call") → why, e.g. "requires
+  // authorizations.httpAccess": check_imports_resolved reports a guest importing one as "import <name> <why>".
+  std::map<std::string, std::string, std::less<>> refused_imports;
 
   // "plugin <id>" or "plugin" when the id is empty: the prefix of messages.
   std::string label() const;

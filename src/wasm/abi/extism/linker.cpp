@@ -9,7 +9,7 @@
 #include "wasm/abi/extism/kernel_module.h"
 #include "wasm/abi/extism/legacy.h"
 #include "wasm/abi/extism/pdk.h"
-#include "wasm/abi/extism/wasi_placeholders.h"
+#include "wasm/abi/wasi/preview1.h"
 
 namespace wasmgate::abi {
 namespace {
@@ -17,6 +17,11 @@ namespace {
 std::string describe_missing(const engine::ImportDesc& import, const ExtismLinkOptions& options) {
   const std::string name = import.qualified_name();
   const std::string type = import.type.to_string();
+  if (options.refused != nullptr) {
+    if (const auto it = options.refused->find(name); it != options.refused->end()) {
+      return fmt::format("import {} {}", name, it->second);
+    }
+  }
   if (import.module == kWasiModule && !options.wasi) {
     return fmt::format("import {} ({}) needs WASI (wasi is false)", name, type);
   }
@@ -36,7 +41,7 @@ void add_extism_imports(engine::Imports& imports, const engine::ModuleInfo& gues
   }
   add_pdk_host_functions(imports, module);
   add_legacy_imports(imports, guest, kernel);
-  if (options.wasi) add_wasi_placeholders(imports);
+  if (options.wasi) add_wasi_imports(imports);
 }
 
 Result<void> check_imports_resolved(const engine::ModuleInfo& guest, const engine::Imports& imports,
