@@ -65,7 +65,7 @@ wasmgate::abi::otoroshi::HostServicesPtr make_host_services(
   options.entities = [state] {
     const auto snapshot = state->current();
     plugins::EntitiesView view;
-    view.routes = snapshot->routes.routes();
+    view.routes = snapshot->all_routes;
     for (const auto& [id, plugin] : snapshot->wasm_plugins) view.wasm_plugins.push_back(plugin);
     std::sort(view.wasm_plugins.begin(), view.wasm_plugins.end(),
               [](const auto& a, const auto& b) { return a->id < b->id; });

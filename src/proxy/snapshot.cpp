@@ -1,5 +1,6 @@
 #include "proxy/snapshot.h"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 namespace wasmgate::proxy {
@@ -14,6 +15,10 @@ SnapshotPtr make_snapshot(std::uint64_t version, std::vector<model::RoutePtr> ro
                           std::shared_ptr<const model::GlobalConfig> global_config) {
   auto snap = std::make_shared<Snapshot>();
   snap->version = version;
+  snap->all_routes = routes;
+  std::erase(snap->all_routes, nullptr);
+  std::sort(snap->all_routes.begin(), snap->all_routes.end(),
+            [](const auto& a, const auto& b) { return a->id < b->id; });
   snap->routes = RouteIndex(std::move(routes));
   snap->wasm_plugins.reserve(wasm_plugins.size());
   for (auto& p : wasm_plugins) {

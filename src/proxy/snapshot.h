@@ -20,6 +20,9 @@ namespace wasmgate::proxy {
 struct Snapshot {
   std::uint64_t version = 0;  // grows with every publish (StateHolder::version())
   RouteIndex routes;
+  // Every route, disabled ones included, ordered by id (what plugins read through proxy_state; the index
+  // holds only the enabled ones).
+  std::vector<model::RoutePtr> all_routes;
   std::unordered_map<std::string, model::WasmPluginPtr> wasm_plugins;  // by id
   std::shared_ptr<const model::GlobalConfig> global_config;             // never null in a published snapshot
   // The wasm plugin plan of each indexed route, by RouteMatch::slot; null for a route without wasm slots.

@@ -56,6 +56,7 @@ class HostFunctionsTest(unittest.TestCase):
         cls.route("r_host", "host.oto.tools", [slot("WasmBackend", "wasm-plugin_host", "backend")])
         cls.route("r_nohttp", "nohttp.oto.tools", [slot("WasmBackend", "wasm-plugin_nohttp", "backend")])
         cls.route("r_attrs", "attrs.oto.tools", [slot("WasmAccessValidator", "wasm-plugin_attrs", "access")])
+        cls.route("r_disabled", "disabled.oto.tools", [], enabled=False)  # not routed, but part of the state
 
     @classmethod
     def tearDownClass(cls):
@@ -69,9 +70,9 @@ class HostFunctionsTest(unittest.TestCase):
         assert r.status == 201, r
 
     @classmethod
-    def route(cls, route_id, host, plugins):
+    def route(cls, route_id, host, plugins, enabled=True):
         cls.gw.create_route({
-            "id": route_id, "name": route_id, "frontend": {"domains": [host]},
+            "id": route_id, "name": route_id, "enabled": enabled, "frontend": {"domains": [host]},
             "backend": {"targets": [{"hostname": "127.0.0.1", "port": cls.backend.port}]},
             "plugins": plugins,
         })
@@ -145,6 +146,7 @@ class HostFunctionsTest(unittest.TestCase):
     def test_state_and_configuration_reads(self):
         state = json.loads(self.host_fn("proxy_state"))
         self.assertIn("r_host", [r["id"] for r in state["routes"]])
+        self.assertIn("r_disabled", [r["id"] for r in state["routes"]])  # every route, as Otoroshi's state
         self.assertIn("wasm-plugin_host", [p["id"] for p in state["wasmPlugins"]])
         self.assertEqual(state["apikeys"], [])
         route = json.loads(self.host_fn("proxy_state_value", {"entity": "routes", "id": "r_attrs"}))
