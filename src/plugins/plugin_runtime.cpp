@@ -51,6 +51,21 @@ wasm::VmSpec vm_spec_for(const BoundPlugin& plugin, wasm::VmModulesPtr modules) 
 
 }  // namespace
 
+bool calls_may_block(const model::WasmConfig& config, const engine::ModuleInfo& guest) {
+  for (const engine::ImportDesc& import : guest.imports) {
+    const std::string_view module = import.module;
+    const std::string_view name = import.name;
+    const bool extism_http = (module == "extism:host/env" && name == "http_request") ||
+                             (module == "env" && name == "extism_http_request");  // pre-1.0 name
+    const bool otoroshi_http = (module == "env" || module == "env/Otoroshi") && name == "proxy_http_call";
+    if ((extism_http && !config.allowed_hosts.empty()) || (otoroshi_http && config.authorizations.http_access) ||
+        (module == "wasi_snapshot_preview1" && name == "poll_oneoff" && config.wasi)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 PluginRuntime::PluginRuntime(engine::Engine& engine, PluginRuntimeOptions options)
     : engine_(engine), options_(options), impl_(std::make_unique<Impl>(options.blocking_threads)) {
   if (!options_.host_services) options_.host_services = default_host_services();
@@ -71,10 +86,6 @@ boost::asio::any_io_executor PluginRuntime::blocking_executor() {
   return impl_->blocking.get_executor();
 }
 
-bool PluginRuntime::may_block(const BoundPlugin& plugin) {
-  // allowedHosts: Extism's http_request; authorizations.httpAccess: Otoroshi's proxy_http_call.
-  return !plugin.config.allowed_hosts.empty() || plugin.config.authorizations.http_access;
-}
 
 void PluginRuntime::clean() {
   pools_.clean(std::chrono::steady_clock::now());
@@ -161,6 +172,7 @@ Result<std::shared_ptr<wasm::VmPool>> PluginRuntime::build_pool(const BoundPlugi
     return wasm::PooledVmPtr(std::move(*vm));
   };
   auto options = wasm::pool_options_for(plugin.plugin_id, plugin.config);
+  options.calls_may_block = calls_may_block(plugin.config, (*modules)->guest->info());
   {
     std::lock_guard lock(mu_);
     const std::string key = model::source_cache_key(plugin.config.source);
@@ -249,7 +261,7 @@ std::optional<Result<wasm::VmLease>> PluginRuntime::try_lease(const BoundPlugin&
   // No pool yet: building one may download the source and compiles the module, so it is not for an I/O
   // thread.
   auto pool = pools_.find(plugin.pool_key);
-  if (!pool) return std::nullopt;
+  if (!pool || pool->options().calls_may_block) return std::nullopt;
   auto lease = pool->acquire(std::chrono::steady_clock::time_point::min());
   if (!lease && lease.error().code == Errc::PluginTimeout)
     return std::nullopt;  // all VMs busy: wait elsewhere

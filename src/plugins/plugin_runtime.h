@@ -4,8 +4,8 @@
 // does the same), so the next call gets a fresh one.
 //
 // Threads: every member may be called from any thread. call() blocks (waiting for a VM, running the guest);
-// try_call() never waits for a VM, so an I/O thread can run a plugin inline when one is free and hand the
-// call to blocking_executor() otherwise (DESIGN §4).
+// try_call() never waits for a VM nor runs a call that may wait on I/O (calls_may_block), so an I/O thread
+// can run a plugin inline when one is free and hand the call to blocking_executor() otherwise (DESIGN §4).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -49,6 +49,13 @@ struct PluginRuntimeOptions {
   std::shared_ptr<abi::otoroshi::HostServices> host_services;
 };
 
+// Whether calls of a plugin with this config and module may wait on I/O, so that they must run on the blocking
+// pool and never on an I/O thread (DESIGN §4): the module imports an outbound HTTP function it is allowed to use
+// (Extism's http_request with allowedHosts, Otoroshi's proxy_http_call with httpAccess) or WASI's poll_oneoff
+// (a sleep). Decided from the imports, not the config alone: a config allowing hosts for a module that never
+// calls out keeps its calls inline.
+bool calls_may_block(const model::WasmConfig& config, const engine::ModuleInfo& guest);
+
 class PluginRuntime {
  public:
   PluginRuntime(engine::Engine& engine, PluginRuntimeOptions options = {});
@@ -63,8 +70,9 @@ class PluginRuntime {
   Result<std::string> call(const BoundPlugin& plugin, std::string_view function, std::string_view input,
                            boost::json::object* attrs = nullptr);
 
-  // Same, but only if a VM is free or can be created now: nullopt when the pool is at its cap and all VMs are
-  // busy (the caller then runs call() on blocking_executor()).
+  // Same, but only if it may run on this (I/O) thread now: nullopt when the pool does not exist yet, when its
+  // calls may block (calls_may_block), or when it is at its cap with every VM busy — the caller then runs
+  // call() on blocking_executor().
   std::optional<Result<std::string>> try_call(const BoundPlugin& plugin, std::string_view function,
                                               std::string_view input, boost::json::object* attrs = nullptr);
 
@@ -82,9 +90,6 @@ class PluginRuntime {
   Result<wasm::VmLease> lease_vm(const BoundPlugin& plugin) { return lease(plugin); }
   std::optional<Result<wasm::VmLease>> try_lease_vm(const BoundPlugin& plugin) { return try_lease(plugin); }
   static Result<void> run_held(wasm::VmLease& lease, const BoundPlugin& plugin, const VmTask& task);
-
-  // Whether a call may wait on the network (outbound HTTP is allowed): run such calls off the I/O threads.
-  static bool may_block(const BoundPlugin& plugin);
 
   // Where blocking calls run.
   boost::asio::any_io_executor blocking_executor();
@@ -134,7 +139,8 @@ class PluginRuntime {
   Result<void> run_on(wasm::VmLease lease, const BoundPlugin& plugin, const VmTask& task);
   // A VM of the plugin's pool (built on first use), waiting up to acquire_wait.
   Result<wasm::VmLease> lease(const BoundPlugin& plugin);
-  // nullopt when there is no pool yet or every VM is busy (the caller goes to the blocking executor).
+  // nullopt when there is no pool yet, its calls may block, or every VM is busy (the caller goes to the
+  // blocking executor).
   std::optional<Result<wasm::VmLease>> try_lease(const BoundPlugin& plugin);
 
   engine::Engine& engine_;

@@ -91,12 +91,10 @@ plugins::StepText PluginRequest::with_call(plugins::StepText text, const plugins
 asio::awaitable<Result<std::string>> ProxyCall::call_plugin(const BoundPlugin& plugin, std::string_view function,
                                                             std::string input) {
   plugins::PluginRuntime* runtime = plugin_->runtime;
-  // Inline on this I/O thread when a VM is free and the guest cannot wait on the network (DESIGN §4);
-  // otherwise on the blocking pool, this coroutine resuming here when done.
+  // Inline on this I/O thread when a VM is free and the guest's calls cannot wait on I/O (DESIGN §4,
+  // plugins::calls_may_block); otherwise on the blocking pool, this coroutine resuming here when done.
   // The guest's env.proxy_*_attr* calls read and change the request's attrs during the call.
-  if (!plugins::PluginRuntime::may_block(plugin)) {
-    if (auto done = runtime->try_call(plugin, function, input, &plugin_->attrs)) co_return std::move(*done);
-  }
+  if (auto done = runtime->try_call(plugin, function, input, &plugin_->attrs)) co_return std::move(*done);
   // On the blocking pool the call works on a copy, stored back once this coroutine resumes on its own thread:
   // a WebSocket tunnel's other direction may read plugin_->attrs meanwhile.
   boost::json::object attrs = plugin_->attrs;
@@ -120,8 +118,7 @@ asio::awaitable<Result<std::string>> ProxyCall::call_opa(const BoundPlugin& plug
     result_set = std::move(*result);
     return {};
   };
-  std::optional<Result<void>> done;
-  if (!plugins::PluginRuntime::may_block(plugin)) done = runtime->try_run(plugin, evaluate);
+  std::optional<Result<void>> done = runtime->try_run(plugin, evaluate);
   if (!done) {
     done = co_await asio::co_spawn(
         runtime->blocking_executor(),

@@ -37,6 +37,9 @@ struct PoolOptions {
   int instances = 1;      // max VMs alive (idle + busy + being created); values below 1 count as 1
   int memory_pages = model::kReadDefaultMemoryPages;  // denominator of kill_options.max_memory_usage
   model::WasmKillOptions kill_options;
+  // Calls on this pool may wait on I/O (outbound HTTP, a WASI sleep): never run them on an I/O thread. Read
+  // by the runtime's try_* paths; the pool itself does not care.
+  bool calls_may_block = false;
   // Empty = std::chrono::steady_clock::now. Deadlines are read on this clock; a blocking wait sleeps on
   // steady_clock for (deadline - clock()) of real time.
   PoolClock clock;

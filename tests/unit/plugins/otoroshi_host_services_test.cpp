@@ -89,13 +89,6 @@ TEST(OtoroshiHostFunctionsLink, HttpWasmVmsDoNotGetThem) {
   EXPECT_TRUE(http_wasm.import_hooks.empty());
 }
 
-TEST(OtoroshiHostFunctionsLink, HttpAccessRunsOffTheIoThreads) {
-  json::object config = file_config("otoroshi_attrs");
-  EXPECT_FALSE(PluginRuntime::may_block(bound(config)));
-  config["authorizations"] = json::object{{"httpAccess", true}};
-  EXPECT_TRUE(PluginRuntime::may_block(bound(config)));
-}
-
 TEST(OtoroshiHostFunctionsLink, ACallSeesAndChangesTheRequestAttrs) {
   static std::unique_ptr<engine::Engine> engine = engine::create_v8_engine();
   PluginRuntimeOptions options;

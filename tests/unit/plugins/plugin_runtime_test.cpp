@@ -223,6 +223,17 @@ TEST_F(PluginRuntimeTest, TryCallIsNulloptWhileTheOnlyVmIsLeased) {
   EXPECT_EQ(ok_or_error(*after), "free");
 }
 
+TEST_F(PluginRuntimeTest, TryCallLeavesCallsThatMayBlockToTheBlockingPool) {
+  json::object config = base64_config("http");  // imports extism:host/env.http_request
+  const BoundPlugin refused = bound(config);    // no allowedHosts: its calls cannot go out, so they stay inline
+  ASSERT_FALSE(runtime_.call(refused, "no_such_export", "").ok());  // builds the pool
+  EXPECT_TRUE(runtime_.try_call(refused, "no_such_export", "").has_value());
+  config["allowedHosts"] = json::array{"127.0.0.1"};
+  const BoundPlugin allowed = bound(config);
+  ASSERT_FALSE(runtime_.call(allowed, "no_such_export", "").ok());
+  EXPECT_FALSE(runtime_.try_call(allowed, "no_such_export", "").has_value());  // a VM is free, still not inline
+}
+
 TEST_F(PluginRuntimeTest, TryCallLeavesLoadingToCall) {
   const BoundPlugin missing = bound(json::object{{"source", source("File", fixture_path("does_not_exist"))}});
   EXPECT_FALSE(runtime_.try_call(missing, "echo", "").has_value());  // the caller moves to call()
@@ -259,16 +270,37 @@ TEST(PluginRuntime, CallGivesUpWithPluginTimeoutWhenEveryVmStaysBusy) {
   EXPECT_EQ(result.error().code, Errc::PluginTimeout);
 }
 
-// ---- may_block
+// ---- calls_may_block
 // -----------------------------------------------------------------------------------------------
 
-TEST(PluginRuntime, MayBlockIffOutboundHostsAreAllowed) {
-  json::object config{{"source", source("Base64", "AGFzbQEAAAA=")}};
-  EXPECT_FALSE(PluginRuntime::may_block(bound(config)));
-  config["allowedHosts"] = json::array{"api.example.com"};
-  EXPECT_TRUE(PluginRuntime::may_block(bound(config)));
-  config["allowedHosts"] = json::array{"*"};
-  EXPECT_TRUE(PluginRuntime::may_block(bound(config)));
+engine::ModuleInfo importing(std::initializer_list<std::pair<const char*, const char*>> names) {
+  engine::ModuleInfo info;
+  for (const auto& [module, name] : names) {
+    info.imports.push_back(engine::ImportDesc{module, name, engine::ExternType::of(engine::ExternKind::Func)});
+  }
+  return info;
+}
+
+TEST(PluginRuntime, CallsMayBlockOnlyWhenTheModuleImportsAnOutboundCallItMayMakeOrASleep) {
+  model::WasmConfig config;
+  const auto extism_http = importing({{"extism:host/env", "http_request"}});
+  const auto legacy_http = importing({{"env", "extism_http_request"}});
+  const auto otoroshi_http = importing({{"env", "proxy_http_call"}});
+  const auto js_http = importing({{"env/Otoroshi", "proxy_http_call"}});
+  const auto sleep = importing({{"wasi_snapshot_preview1", "poll_oneoff"}});
+  const auto plain = importing({{"extism:host/env", "output_set"}, {"env", "proxy_log"}});
+  EXPECT_FALSE(calls_may_block(config, extism_http));  // no allowedHosts: every call would be refused at once
+  config.allowed_hosts = {"api.example.com"};
+  EXPECT_TRUE(calls_may_block(config, extism_http));
+  EXPECT_TRUE(calls_may_block(config, legacy_http));
+  EXPECT_FALSE(calls_may_block(config, plain));  // hosts allowed but never called: stays inline
+  EXPECT_FALSE(calls_may_block(config, otoroshi_http));
+  config.authorizations.http_access = true;
+  EXPECT_TRUE(calls_may_block(config, otoroshi_http));
+  EXPECT_TRUE(calls_may_block(config, js_http));
+  EXPECT_FALSE(calls_may_block(config, sleep));
+  config.wasi = true;
+  EXPECT_TRUE(calls_may_block(config, sleep));
 }
 
 // ---- pools

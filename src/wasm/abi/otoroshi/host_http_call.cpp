@@ -1,7 +1,7 @@
 // env.proxy_http_call (authorizations.httpAccess): an outbound HTTP call described by JSON, answered as JSON.
-// The wait blocks the VM's thread: plugins with httpAccess are run on the blocking pool (PluginRuntime::
-// may_block, DESIGN §4), and the wait is bounded by min(proxyHttpCallTimeout, request_timeout, call
-// deadline).
+// The wait blocks the VM's thread: plugins importing it with httpAccess are run on the blocking pool
+// (plugins::calls_may_block, DESIGN §4), and the wait is bounded by min(proxyHttpCallTimeout,
+// request_timeout, call deadline).
 #include <fmt/format.h>
 
 #include <algorithm>
