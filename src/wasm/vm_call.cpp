@@ -1,7 +1,8 @@
-// Vm::call — the per-call path, kept lean (DESIGN §5): one kernel call (wg_prepare_call: reset + alloc +
-// input_set), a memcpy of the input, the guest call, then output and error read straight from the kernel's
-// memory (wg_state) without further calls. [Extism resets the kernel after each call; wg_prepare_call resets
-// before the next instead, which the guest cannot tell apart and saves a crossing per call.]
+// Vm::call — the per-call path, kept lean (DESIGN §5): the kernel reset and the input block written straight
+// into the kernel's memory (prepare_call_in_memory; the kernel's wg_prepare_call only when memory must grow),
+// a memcpy of the input, the guest call, then output and error read straight from the kernel's memory
+// (wg_state): one host→wasm call in all. [Extism resets the kernel after each call; we reset before the next
+// instead, which the guest cannot tell apart and saves a crossing per call.]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -107,18 +108,26 @@ void Vm::count_call(engine::Clock::time_point start, bool ok) {
 }
 
 Result<std::string> Vm::call_export(const Export& target, std::string_view input, engine::Deadline deadline) {
-  // 1. Reset the kernel and place the input (memory may have grown: fresh view). Our kernel's prepare is
-  // O(1) plus zeroing at most the input's size: no deadline, which saves arming the watchdog twice.
+  // 1. Reset the kernel and place the input: by writing the kernel's memory (no host→wasm call), or through
+  // its wg_prepare_call when the input block needs memory to grow. The kernel's prepare is O(1) plus at most
+  // a grow: no deadline, which saves arming the watchdog twice.
   if (input.size() > kMaxInputBytes) {
     return make_error(Errc::PluginMemory, fmt::format("{}an input of {} bytes is above the kernel's limit of {}",
                                                       prefix(), input.size(), kMaxInputBytes));
   }
-  // (i32) -> i32, both unsigned: no BigInt boxing on the way in or out (kernel_module.h).
-  auto prepared = kernel_->call_i32_i32(prepare_call_, static_cast<std::int32_t>(input.size()));
-  if (!prepared) return fail_call(prepared.take_failure(), target.name);
+  engine::MemoryView view = kernel_memory_->view();
+  std::uint64_t at = 0;
+  if (auto written = abi::prepare_call_in_memory(view, state_address_, input.size())) {
+    at = *written;
+  } else {
+    // (i32) -> i32, both unsigned: no BigInt boxing on the way in or out (kernel_module.h).
+    auto prepared = kernel_->call_i32_i32(prepare_call_, static_cast<std::int32_t>(input.size()));
+    if (!prepared) return fail_call(prepared.take_failure(), target.name);
+    at = std::uint64_t{static_cast<std::uint32_t>(*prepared)};
+    view = kernel_memory_->view();  // memory may have grown
+  }
   if (!input.empty()) {
-    const auto at = std::uint64_t{static_cast<std::uint32_t>(*prepared)};
-    auto destination = at == 0 ? std::nullopt : kernel_memory_->view().slice(at, input.size());
+    auto destination = at == 0 ? std::nullopt : view.slice(at, input.size());
     if (!destination) {
       return make_error(
           Errc::PluginMemory,
@@ -151,8 +160,8 @@ Result<std::string> Vm::call_export(const Export& target, std::string_view input
                                                          target.name)));
   }
 
-  // 3. Output and error, straight from the kernel's memory.
-  const engine::MemoryView view = kernel_memory_->view();
+  // 3. Output and error, straight from the kernel's memory (a fresh view: the guest may have grown it).
+  view = kernel_memory_->view();
   const auto state = abi::read_kernel_state(view, state_address_);
   if (!state)
     return mark_failed(make_error(Errc::Internal, prefix() + "the Extism kernel state is unreadable"));

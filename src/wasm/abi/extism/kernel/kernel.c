@@ -91,6 +91,12 @@ struct State {
 _Static_assert(__builtin_offsetof(struct State, error_length) == 40, "kernel_module.h mirrors this layout");
 _Static_assert(__builtin_offsetof(struct State, magic) == 48, "kernel_module.h mirrors this layout");
 _Static_assert(__builtin_offsetof(struct State, heap_top) == 60, "kernel_module.h mirrors this layout");
+// prepare_call_in_memory (kernel_prepare.cpp) also writes the private fields: keep these offsets, or change both.
+_Static_assert(__builtin_offsetof(struct State, generation) == 64, "kernel_prepare.cpp mirrors this layout");
+_Static_assert(__builtin_offsetof(struct State, free_tag) == 68, "kernel_prepare.cpp mirrors this layout");
+_Static_assert(__builtin_offsetof(struct State, dirty_top) == 72, "kernel_prepare.cpp mirrors this layout");
+_Static_assert(__builtin_offsetof(struct State, nonempty) == 80, "kernel_prepare.cpp mirrors this layout");
+_Static_assert(sizeof(struct State) == 96, "kernel_prepare.cpp mirrors this layout");
 _Static_assert(sizeof(struct Block) == kHeaderBytes, "header size");
 
 extern u8 __heap_base;  // set by wasm-ld after the data, 16-aligned
@@ -380,6 +386,8 @@ WG_EXPORT("error_get") u64 k_error_get(void) {
   return S.error_offset;
 }
 
+// kernel_prepare.cpp (prepare_call_in_memory) repeats this and the input block's allocation on the host side:
+// a change here must be made there too (kernel_prepare_test checks that both leave identical bytes).
 WG_EXPORT("reset") void k_reset(void) {
   if (S.heap_top > S.dirty_top) S.dirty_top = S.heap_top;
   S.heap_top = S.heap_start;
