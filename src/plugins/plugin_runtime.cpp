@@ -33,18 +33,21 @@ wasm::VmSpec vm_spec_for(const BoundPlugin& plugin, wasm::VmModulesPtr modules) 
   spec.allowed_paths = plugin.config.allowed_paths;
   spec.wasi = plugin.config.wasi;
   spec.call_timeout = std::chrono::milliseconds(plugin.config.call_timeout_ms);
-  // ---- http-wasm (httpWasm: true, spec §7): WASI forced on and only the http_handler host module, as Otoroshi
-  // built these VMs (importDefaultHostFunctions = false). Blocks adding Otoroshi's env functions must skip
-  // configs with http_wasm set.
+  // ---- http-wasm (httpWasm: true, spec §7): WASI forced on and only the http_handler host module, as
+  // Otoroshi built these VMs (importDefaultHostFunctions = false). Blocks adding Otoroshi's env functions
+  // must skip configs with http_wasm set.
   if (plugin.config.http_wasm) {
     spec.wasi = true;
-    spec.import_hooks.push_back(wasm::http_wasm_imports_hook(wasm::http_wasm_guest_config(plugin.config.config)));
+    spec.import_hooks.push_back(
+        wasm::http_wasm_imports_hook(wasm::http_wasm_guest_config(plugin.config.config)));
+    spec.created_hooks.push_back(wasm::start_http_wasm_guest);  // `_start` at instantiation
   }
   // ---- OPA (opa: true, spec §6): env.memory sized from memoryPages, opa_abort/opa_println/opa_builtin0..4;
   // Otoroshi's env host functions are added beside them as for any VM.
   if (plugin.config.opa && spec.modules) {
     spec.import_hooks.push_back(
         wasm::opa_imports_hook(*spec.modules, static_cast<std::uint32_t>(plugin.config.memory_pages)));
+    spec.created_hooks.push_back(wasm::load_opa_policy);  // a policy that cannot load fails the VM's creation
   }
   return spec;
 }
@@ -58,7 +61,8 @@ bool calls_may_block(const model::WasmConfig& config, const engine::ModuleInfo& 
     const bool extism_http = (module == "extism:host/env" && name == "http_request") ||
                              (module == "env" && name == "extism_http_request");  // pre-1.0 name
     const bool otoroshi_http = (module == "env" || module == "env/Otoroshi") && name == "proxy_http_call";
-    if ((extism_http && !config.allowed_hosts.empty()) || (otoroshi_http && config.authorizations.http_access) ||
+    if ((extism_http && !config.allowed_hosts.empty()) ||
+        (otoroshi_http && config.authorizations.http_access) ||
         (module == "wasi_snapshot_preview1" && name == "poll_oneoff" && config.wasi)) {
       return true;
     }
@@ -85,7 +89,6 @@ PluginRuntime::~PluginRuntime() {
 boost::asio::any_io_executor PluginRuntime::blocking_executor() {
   return impl_->blocking.get_executor();
 }
-
 
 void PluginRuntime::clean() {
   pools_.clean(std::chrono::steady_clock::now());
@@ -276,8 +279,7 @@ Result<std::string> PluginRuntime::call(const BoundPlugin& plugin, std::string_v
 }
 
 std::optional<Result<std::string>> PluginRuntime::try_call(const BoundPlugin& plugin,
-                                                           std::string_view function,
-                                                           std::string_view input,
+                                                           std::string_view function, std::string_view input,
                                                            boost::json::object* attrs) {
   auto leased = try_lease(plugin);
   if (!leased) return std::nullopt;

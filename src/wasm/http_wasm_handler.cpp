@@ -46,10 +46,9 @@ Result<void> check_exports(Vm& vm) {
   return check("handle_response", {{ValType::I32, ValType::I32}, {}});
 }
 
-// Once per VM, before its first request: the checks, then `_start` (a WASI command's main, where TinyGo and
-// Rust guests register their handler and enable features). Run here rather than at VM creation because only
-// the http-wasm driver knows the VM is a command to start; it still runs before any request reaches the
-// guest.
+// Once per VM: the checks, then `_start` (a WASI command's main, where TinyGo and Rust guests register their
+// handler and enable features). Run when the VM is created (start_http_wasm_guest, the created hook), and
+// checked again before a request for VMs made without it.
 Result<void> start_once(Vm& vm, hw::HttpWasmVmState& state) {
   if (state.started) return {};
   if (auto ok = check_exports(vm); !ok) return ok;
@@ -102,6 +101,12 @@ ImportsHook http_wasm_imports_hook(std::string guest_config) {
     hw::add_http_handler_imports(imports, std::move(state), context);
     return {};
   };
+}
+
+Result<void> start_http_wasm_guest(Vm& vm) {
+  auto state = vm_state(vm);
+  if (!state) return state.take_error();
+  return start_once(vm, **state);
 }
 
 HttpWasmDecision decode_ctx_next(std::int64_t ctx_next) {

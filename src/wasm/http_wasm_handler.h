@@ -44,6 +44,10 @@ HttpWasmDecision decode_ctx_next(std::int64_t ctx_next);
 // call on a VM checks the guest's exports (memory, handle_request () -> i64, handle_response (i32, i32) ->
 // (); a mismatch is PluginLoad naming it) and runs its `_start` if it exports one. `vm` must have been
 // created with http_wasm_imports_hook (Internal otherwise).
+// Checks the guest's exports and runs its `_start` once: the created hook of http-wasm VMs, so `_start`
+// runs at instantiation and a guest that cannot serve fails its creation.
+Result<void> start_http_wasm_guest(Vm& vm);
+
 Result<HttpWasmDecision> http_wasm_handle_request(Vm& vm, abi::http_wasm::GuestRequest& request);
 
 // Runs handle_response(req_ctx, is_error) on the VM that ran handle_request for `request`, after the next

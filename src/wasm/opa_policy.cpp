@@ -145,16 +145,20 @@ ImportsHook opa_imports_hook(const VmModules& modules, std::uint32_t memory_page
   };
 }
 
-Result<std::string> evaluate_opa(Vm& vm, std::string_view input) {
-  const std::string prefix = vm.host_context().label() + ": ";
+Result<void> load_opa_policy(Vm& vm) {
   abi::opa::OpaVmState* state = abi::opa::opa_state(vm.host_context());
   if (state == nullptr) {
-    return make_error(Errc::PluginLoad,
-                      prefix + "this plugin is not in OPA mode (set opa: true in its config)");
+    return make_error(Errc::PluginLoad, vm.host_context().label() +
+                                            ": this plugin is not in OPA mode (set opa: true in its config)");
   }
-  if (!state->loaded) {
-    if (auto loaded = load_policy(vm, *state); !loaded) return loaded.take_error();
-  }
+  return state->loaded ? Result<void>() : load_policy(vm, *state);
+}
+
+Result<std::string> evaluate_opa(Vm& vm, std::string_view input) {
+  const std::string prefix = vm.host_context().label() + ": ";
+  // Loaded when the VM was created (the created hook); here for VMs made without it (tests, tools).
+  if (auto loaded = load_opa_policy(vm); !loaded) return loaded.take_error();
+  abi::opa::OpaVmState* state = abi::opa::opa_state(vm.host_context());
   state->builtin_context.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
                                       .count();

@@ -1,6 +1,6 @@
 // OPA mode (WasmConfig `opa: true`, spec otoroshi-wasm.md §6): a policy compiled by `opa build -t wasm`
 // evaluated on a VM of the plugin's pool. The VM links the OPA imports (abi/opa/opa_imports.h) beside the
-// usual ones; the first evaluation on a VM loads the policy (ABI version, its built-ins resolved by name,
+// usual ones; the VM loads the policy when it is created (ABI version, its built-ins resolved by name,
 // data `{}` parsed once); each evaluation writes the input JSON at the heap base and calls the one-shot
 // opa_eval (ABI 1.2+), always on entrypoint 0.
 #pragma once
@@ -25,6 +25,10 @@ inline constexpr std::uint32_t kOpaMaxMemoryPages = 1024;
 // module's declared minimum, at most its declared maximum). A module that does not import env.memory is not
 // an OPA policy: the hook then fails the VM's creation with PluginLoad saying so.
 ImportsHook opa_imports_hook(const VmModules& modules, std::uint32_t memory_pages);
+
+// Loads the policy on `vm` if not done yet (ABI version, built-ins resolved by name, data `{}`): the created
+// hook of OPA VMs, so that a policy that cannot load fails the VM's creation, naming the reason.
+Result<void> load_opa_policy(Vm& vm);
 
 // Evaluates the policy's entrypoint 0 with `input` (JSON text) as `input` and returns the result set as JSON
 // text, e.g. `[{"result":true}]`. Call from the thread holding a Vm::Pin (PluginRuntime::run does). Errors:

@@ -112,6 +112,13 @@ Result<std::unique_ptr<Vm>> Vm::create(engine::Engine& engine, VmSpec spec) {
   vm->context_ = std::move(context);
 
   if (auto init = vm->run_initializers(deadline); !init) return init.take_error();
+  for (const auto& hook : spec.created_hooks) {
+    if (auto ready = hook(*vm); !ready) {
+      Error error = ready.take_error();  // its message names the plugin already (the VM's calls prefix it)
+      error.code = Errc::PluginLoad;     // whatever went wrong, this VM cannot serve
+      return error;
+    }
+  }
   vm->stats_.created_at = vm->stats_.last_used = engine::Clock::now();
   vm->stats_.memory_budget_bytes = modules->split.budget_bytes();
   return vm;

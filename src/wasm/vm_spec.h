@@ -37,6 +37,12 @@ inline constexpr std::uint64_t kDefaultMaxOutputBytes = 16 * 1024 * 1024;
 using ImportsHook =
     std::function<Result<void>(engine::Imports& imports, abi::VmHostContext& context, engine::Store& store)>;
 
+class Vm;
+// Called at the end of a VM's creation, once the guest is instantiated and its initialisers ran: what a
+// family does before the VM may serve anything (http-wasm's `_start`, loading an OPA policy), so that a guest
+// that cannot serve fails its creation — a load error the pool reports — instead of its first request.
+using CreatedHook = std::function<Result<void>(Vm& vm)>;
+
 struct VmSpec {
   // The plugin: precompiled modules (compile_vm_modules, shared by a pool) or raw bytes compiled by create().
   VmModulesPtr modules;
@@ -61,6 +67,8 @@ struct VmSpec {
 
   // One hook per host-function family (Otoroshi's env functions, OPA, http-wasm), run in order.
   std::vector<ImportsHook> import_hooks;
+  // Run in order at the end of create(); an error fails the creation as PluginLoad.
+  std::vector<CreatedHook> created_hooks;
 };
 
 struct VmStats {

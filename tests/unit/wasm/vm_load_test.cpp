@@ -97,6 +97,26 @@ TEST(VmLoad, HookAddsHostFunctionsWithTheVmContext) {
   EXPECT_EQ(result.error().message, "plugin wasm-plugin_unknown_import: run returned 42");
 }
 
+TEST(VmLoad, CreatedHooksRunOnTheReadyVmAndTheirErrorsFailTheLoad) {
+  auto spec = spec_for("echo");
+  std::string seen;
+  spec.created_hooks.push_back([&seen](Vm& vm) -> Result<void> {
+    auto out = vm.call("echo", "from the hook");  // the guest is instantiated and initialised by now
+    if (!out) return out.take_error();
+    seen = *out;
+    return {};
+  });
+  ASSERT_TRUE(make_vm(spec));
+  EXPECT_EQ(seen, "from the hook");
+
+  spec.created_hooks.push_back([](Vm& vm) -> Result<void> {
+    return make_error(Errc::PluginTimeout, vm.host_context().label() + ": _start ran past its deadline");
+  });
+  const Error error = load_error(std::move(spec));
+  EXPECT_EQ(error.code, Errc::PluginLoad);  // whatever the hook's code: this VM cannot serve
+  EXPECT_EQ(error.message, "plugin wasm-plugin_echo: _start ran past its deadline");
+}
+
 TEST(VmLoad, HookErrorFailsTheLoad) {
   auto spec = spec_for("echo");
   spec.import_hooks.push_back([](engine::Imports&, abi::VmHostContext&, engine::Store&) -> Result<void> {
