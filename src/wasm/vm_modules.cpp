@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 
 #include "wasm/abi/extism/kernel_module.h"
@@ -50,7 +51,11 @@ Result<VmModulesPtr> compile_vm_modules(engine::Engine& engine, std::span<const 
 
   auto modules = std::make_shared<VmModules>();
   modules->split = *split;
-  auto guest = engine.compile(wasm, engine::CompileOptions{split->guest_max_pages, std::string(name)});
+  // A memory the guest imports (OPA's env.memory) is created and bounded by the hook that provides it: the
+  // budget's cap would only refuse a policy whose declared minimum passes memoryPages minus the kernel's page.
+  const std::optional<std::uint32_t> guest_cap =
+      engine::memory_needs(*info).imported ? std::nullopt : std::optional(split->guest_max_pages);
+  auto guest = engine.compile(wasm, engine::CompileOptions{guest_cap, std::string(name)});
   if (!guest) return guest.take_error();
   modules->guest = std::move(*guest);
   auto kernel = engine.compile(abi::extism_kernel_wasm(),

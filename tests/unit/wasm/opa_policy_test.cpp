@@ -74,6 +74,13 @@ TEST(OpaPolicy, EnvMemoryStartsAtMemoryPages) {
   EXPECT_EQ(state->memory->size_bytes(), 7u * engine::kWasmPageBytes);
 }
 
+TEST(OpaPolicy, MemoryPagesMayEqualThePolicysOwnMinimum) {
+  // The policy imports env.memory with 2 pages; the Extism kernel's page does not come out of them.
+  auto vm = opa_vm_ok("allow_foo_bar", 2);
+  ASSERT_TRUE(vm);
+  EXPECT_EQ(evaluate_ok(*vm, kFooBar), R"([{"result":true}])");
+}
+
 TEST(OpaPolicy, LoadsOnceAndEvaluationsDoNotAccumulateHeap) {
   auto vm = opa_vm_ok("allow_foo_bar");
   ASSERT_TRUE(vm);
