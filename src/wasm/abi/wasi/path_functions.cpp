@@ -54,6 +54,17 @@ std::string proc_fd_path(int fd) {
   return "/proc/self/fd/" + std::to_string(fd);
 }
 
+// The O_PATH fd of the path the call names (directory fd = argument 0, path = arguments 2 and 3), resolved
+// beneath that directory, its final symlink followed or not.
+WasiErrno open_path_argument(WasiCall& call, WasiRights needed, bool follow, UniqueFd& out) {
+  WasiFd* dir = nullptr;
+  if (const WasiErrno e = directory(call, call.u32(0), needed, dir); e != wasi_errno::kSuccess) return e;
+  std::string_view path;
+  if (const WasiErrno e = guest_path(call, call.u32(2), call.u32(3), path); e != wasi_errno::kSuccess)
+    return e;
+  return open_beneath(dir->host.get(), path, O_PATH, 0, follow, out);
+}
+
 }  // namespace
 
 // path_open(fd, dirflags: u32, path, path_len, oflags: u16, fs_rights_base: u64, fs_rights_inheriting: u64,
@@ -114,18 +125,11 @@ Result<WasiErrno> wasi_path_open(WasiCall& call) {
 // path_filestat_get(fd, flags: u32, path, path_len, buf: ptr<filestat>) -> errno — needs
 // path_filestat_get; follows a final symlink only with lookupflags symlink_follow.
 Result<WasiErrno> wasi_path_filestat_get(WasiCall& call) {
-  WasiFd* dir = nullptr;
-  if (const WasiErrno e = directory(call, call.u32(0), kPathFilestatGet, dir); e != wasi_errno::kSuccess)
-    return e;
-  std::string_view path;
-  if (const WasiErrno e = guest_path(call, call.u32(2), call.u32(3), path); e != wasi_errno::kSuccess)
-    return e;
   UniqueFd target;
   const bool follow = (call.u32(1) & wasi_flags::kSymlinkFollow) != 0;
-  if (const WasiErrno e = open_beneath(dir->host.get(), path, O_PATH, 0, follow, target);
-      e != wasi_errno::kSuccess) {
+  if (const WasiErrno e = open_path_argument(call, kPathFilestatGet, follow, target);
+      e != wasi_errno::kSuccess)
     return e;
-  }
   struct stat st {};
   if (::fstatat(target.get(), "", &st, AT_EMPTY_PATH) != 0) return wasi_errno_from_host(errno);
   return store_filestat(call, call.u32(4), st);
@@ -146,17 +150,10 @@ Result<WasiErrno> wasi_path_filestat_set_times(WasiCall& call) {
     if (e != wasi_errno::kSuccess) return e;
     return from_result(::utimensat(parent.fd, parent.name.c_str(), times, AT_SYMLINK_NOFOLLOW));
   }
-  WasiFd* dir = nullptr;
-  if (const WasiErrno e = directory(call, call.u32(0), kPathFilestatSetTimes, dir); e != wasi_errno::kSuccess)
-    return e;
-  std::string_view path;
-  if (const WasiErrno e = guest_path(call, call.u32(2), call.u32(3), path); e != wasi_errno::kSuccess)
-    return e;
   UniqueFd target;
-  if (const WasiErrno e = open_beneath(dir->host.get(), path, O_PATH, 0, true, target);
-      e != wasi_errno::kSuccess) {
+  if (const WasiErrno e = open_path_argument(call, kPathFilestatSetTimes, true, target);
+      e != wasi_errno::kSuccess)
     return e;
-  }
   return from_result(::utimensat(AT_FDCWD, proc_fd_path(target.get()).c_str(), times, 0));
 }
 
@@ -234,17 +231,9 @@ Result<WasiErrno> wasi_path_link(WasiCall& call) {
     if (f != wasi_errno::kSuccess) return f;
     return from_result(::linkat(from.fd, from.name.c_str(), to.fd, to.name.c_str(), 0));
   }
-  WasiFd* dir = nullptr;
-  if (const WasiErrno f = directory(call, call.u32(0), kPathLinkSource, dir); f != wasi_errno::kSuccess)
-    return f;
-  std::string_view path;
-  if (const WasiErrno f = guest_path(call, call.u32(2), call.u32(3), path); f != wasi_errno::kSuccess)
-    return f;
   UniqueFd source;
-  if (const WasiErrno f = open_beneath(dir->host.get(), path, O_PATH, 0, true, source);
-      f != wasi_errno::kSuccess) {
+  if (const WasiErrno f = open_path_argument(call, kPathLinkSource, true, source); f != wasi_errno::kSuccess)
     return f;
-  }
   return from_result(
       ::linkat(AT_FDCWD, proc_fd_path(source.get()).c_str(), to.fd, to.name.c_str(), AT_SYMLINK_FOLLOW));
 }
