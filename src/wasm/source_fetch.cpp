@@ -1,7 +1,6 @@
 #include "wasm/source_fetch.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <boost/json/serialize.hpp>
 
@@ -284,16 +283,6 @@ std::string describe_source(const model::WasmSource& source) {
     path = fmt::format("{}... ({} chars)", path.substr(0, kMaxBase64Shown), source.path.size());
   }
   return fmt::format("wasm source {} {}", model::wasm_source_kind_name(source.kind), path);
-}
-
-std::string sha256_hex(const SourceBytes& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  std::string hex;
-  hex.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
 }
 
 Result<std::optional<std::string>> pinned_sha256(const model::WasmSource& source) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/hex.h"  // sha256_hex, the digest fetched sources carry
 #include "model/wasm_config.h"
 #include "wasm/abi/extism/http_fetcher.h"
 #include "wasm/wasmo_settings.h"
@@ -56,9 +57,6 @@ Result<FetchedSource> fetch_source(const model::WasmSource& source, const Source
 
 // "wasm source <Kind> <path>" (a Base64 path is shortened): the prefix of every fetch error.
 std::string describe_source(const model::WasmSource& source);
-
-// Lower-case hex SHA-256.
-std::string sha256_hex(const SourceBytes& bytes);
 
 // opts.sha256 lower-cased: nullopt when absent; BadRequest when not 64 hex digits.
 Result<std::optional<std::string>> pinned_sha256(const model::WasmSource& source);

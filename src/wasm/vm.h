@@ -114,6 +114,8 @@ class Vm final : public PooledVm {
 
   Vm() = default;
   Result<const Export*> find_export(std::string_view name);
+  // The guest's exported function `name`; PluginLoad "export \"x\" not found (exports: …)" otherwise.
+  Result<engine::FuncHandle> guest_func(std::string_view name) const;
   Result<std::string> call_export(const Export& target, std::string_view input, engine::Deadline deadline);
   Error failed_earlier() const;
   bool store_held_by_this_thread() const;

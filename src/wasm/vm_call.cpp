@@ -58,13 +58,8 @@ Result<std::vector<engine::Value>> Vm::call_raw(std::string_view function,
   if (failure_) return failed_earlier();
   std::optional<engine::StoreLock> lock;
   if (!store_held_by_this_thread()) lock.emplace(*store_);
-  const auto f = guest_->func(function);
-  if (!f) {
-    auto missing = engine::require_export(guest_->module()->info(), function, engine::ExternKind::Func);
-    return make_error(Errc::PluginLoad,
-                      prefix() + (missing ? fmt::format("export \"{}\" is not a function", function)
-                                          : missing.error().message));
-  }
+  auto f = guest_func(function);
+  if (!f) return f.take_error();
   const auto& params = f->type->params;
   const bool matches = params.size() == args.size() &&
                        std::equal(params.begin(), params.end(), args.begin(),
@@ -112,8 +107,9 @@ Result<std::string> Vm::call_export(const Export& target, std::string_view input
   // its wg_prepare_call when the input block needs memory to grow. The kernel's prepare is O(1) plus at most
   // a grow: no deadline, which saves arming the watchdog twice.
   if (input.size() > kMaxInputBytes) {
-    return make_error(Errc::PluginMemory, fmt::format("{}an input of {} bytes is above the kernel's limit of {}",
-                                                      prefix(), input.size(), kMaxInputBytes));
+    return make_error(Errc::PluginMemory,
+                      fmt::format("{}an input of {} bytes is above the kernel's limit of {}", prefix(),
+                                  input.size(), kMaxInputBytes));
   }
   engine::MemoryView view = kernel_memory_->view();
   std::uint64_t at = 0;
@@ -152,12 +148,13 @@ Result<std::string> Vm::call_export(const Export& target, std::string_view input
   }
   if (failed) {
     // WASI proc_exit(0) unwinds the guest like a trap but is a success, with the output set so far (Extism:
-    // wasmtime's I32Exit(0)). The guest's runtime has ended (stack pointer, atexit state): the VM is replaced.
+    // wasmtime's I32Exit(0)). The guest's runtime has ended (stack pointer, atexit state): the VM is
+    // replaced.
     if (failed->outcome != Outcome::HostError || abi::wasi_exit_code(*context_) != 0) {
       return fail_call(std::move(*failed), target.name);
     }
-    mark_failed(make_error(Errc::PluginTrap, fmt::format("{}exited with code 0 (proc_exit in {})", prefix(),
-                                                         target.name)));
+    mark_failed(make_error(Errc::PluginTrap,
+                           fmt::format("{}exited with code 0 (proc_exit in {})", prefix(), target.name)));
   }
 
   // 3. Output and error, straight from the kernel's memory (a fresh view: the guest may have grown it).
@@ -189,17 +186,20 @@ Result<std::string> Vm::call_export(const Export& target, std::string_view input
   return std::string(as_chars(*output));
 }
 
+Result<engine::FuncHandle> Vm::guest_func(std::string_view name) const {
+  if (auto f = guest_->func(name)) return *f;
+  auto missing = engine::require_export(guest_->module()->info(), name, engine::ExternKind::Func);
+  return make_error(
+      Errc::PluginLoad,
+      prefix() + (missing ? fmt::format("export \"{}\" is not a function", name) : missing.error().message));
+}
+
 Result<const Vm::Export*> Vm::find_export(std::string_view name) {
   for (const auto& e : exports_) {
     if (e.name == name) return &e;
   }
-  const auto f = guest_->func(name);
-  if (!f) {
-    auto missing = engine::require_export(guest_->module()->info(), name, engine::ExternKind::Func);
-    return make_error(Errc::PluginLoad,
-                      prefix() + (missing ? fmt::format("export \"{}\" is not a function", name)
-                                          : missing.error().message));
-  }
+  auto f = guest_func(name);
+  if (!f) return f.take_error();
   const engine::FuncType& type = *f->type;
   const bool returns_i32 = type.results == std::vector<engine::ValType>{engine::ValType::I32};
   if (!type.params.empty() || !(returns_i32 || type.results.empty())) {

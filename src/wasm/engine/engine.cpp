@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "wasm/engine/detail/sha256.h"
+#include "core/hex.h"
 #include "wasm/engine/host_function.h"
 #include "wasm/engine/instance.h"
 #include "wasm/engine/memory.h"
@@ -36,7 +36,7 @@ Result<ModulePtr> Engine::compile(std::span<const std::uint8_t> bytes, const Com
   auto info = parse_module(bytes);
   if (!info) return prefixed(info.take_error());
 
-  const std::string sha256 = detail::sha256_hex(bytes);
+  const std::string sha256 = sha256_hex(bytes);
   auto module =
       cache_.get_or_compile(sha256, [&]() { return compile_bytes(bytes, std::move(*info), sha256); });
   if (!module) return prefixed(module.take_error());

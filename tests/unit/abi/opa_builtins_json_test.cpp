@@ -41,6 +41,8 @@ TEST(OpaEncoding, UrlQueryLikeGo) {
   EXPECT_EQ(result_of("urlquery.encode", R"(["a b&c=d/é"])"), R"("a+b%26c%3Dd%2F%C3%A9")");
   EXPECT_EQ(result_of("urlquery.decode", R"(["a+b%26c"])"), R"("a b&c")");
   EXPECT_EQ(error_of("urlquery.decode", R"(["%zz"])"), "urlquery.decode: invalid URL escape \"%zz\"");
+  EXPECT_EQ(error_of("urlquery.decode", R"(["ab%4"])"), "urlquery.decode: invalid URL escape \"%4\"");
+  EXPECT_EQ(error_of("urlquery.decode", R"(["ab%"])"), "urlquery.decode: invalid URL escape \"%\"");
   EXPECT_EQ(result_of("urlquery.encode_object", R"([{"b": ["2", "3"], "a": "x y"}])"), R"("a=x+y&b=2&b=3")");
   EXPECT_EQ(result_of("urlquery.decode_object", R"(["a=1&b=2&a=3&c"])"),
             R"({"a":["1","3"],"b":["2"],"c":[""]})");

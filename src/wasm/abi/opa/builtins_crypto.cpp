@@ -4,7 +4,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <span>
 #include <string>
+
+#include "core/hex.h"
 
 #include "wasm/abi/opa/detail/builtin_args.h"
 
@@ -12,17 +15,6 @@ namespace wasmgate::abi::opa::detail {
 namespace {
 
 namespace json = boost::json;
-
-std::string to_hex(const unsigned char* bytes, unsigned int size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 15]);
-  }
-  return out;
-}
 
 template <const EVP_MD* (*Md)(), const char* Name>
 Result<json::value> digest(Args args, const BuiltinContext&) {
@@ -33,7 +25,7 @@ Result<json::value> digest(Args args, const BuiltinContext&) {
   if (EVP_Digest(text->data(), text->size(), out, &size, Md(), nullptr) != 1) {
     return builtin_error(Name, "digest failed");
   }
-  return json::value(to_hex(out, size));
+  return json::value(hex_encode(std::span<const std::uint8_t>(out, size)));
 }
 
 template <const EVP_MD* (*Md)(), const char* Name>
@@ -48,7 +40,7 @@ Result<json::value> hmac(Args args, const BuiltinContext&) {
            reinterpret_cast<const unsigned char*>(text->data()), text->size(), out, &size) == nullptr) {
     return builtin_error(Name, "HMAC failed");
   }
-  return json::value(to_hex(out, size));
+  return json::value(hex_encode(std::span<const std::uint8_t>(out, size)));
 }
 
 // Compares two MACs without leaking where they differ.

@@ -7,21 +7,13 @@
 #include <string>
 
 #include "core/base64.h"
+#include "core/hex.h"
 #include "wasm/abi/opa/detail/builtin_args.h"
 
 namespace wasmgate::abi::opa::detail {
 namespace {
 
 namespace json = boost::json;
-
-constexpr std::string_view kHexDigits = "0123456789abcdef";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 Result<json::value> base64url_encode_no_pad(Args args, const BuiltinContext&) {
   auto text = string_arg(args, 0, "base64url.encode_no_pad");
@@ -36,26 +28,15 @@ Result<json::value> base64url_encode_no_pad(Args args, const BuiltinContext&) {
 Result<json::value> hex_encode(Args args, const BuiltinContext&) {
   auto text = string_arg(args, 0, "hex.encode");
   if (!text) return text.take_error();
-  std::string out;
-  out.reserve(text->size() * 2);
-  for (unsigned char c : *text) {
-    out.push_back(kHexDigits[c >> 4]);
-    out.push_back(kHexDigits[c & 15]);
-  }
-  return json::value(out);
+  return json::value(wasmgate::hex_encode(*text));
 }
 
 Result<json::value> hex_decode(Args args, const BuiltinContext&) {
   auto text = string_arg(args, 0, "hex.decode");
   if (!text) return text.take_error();
-  if (text->size() % 2 != 0) return builtin_error("hex.decode", "odd length hex string");
-  std::string out;
-  for (std::size_t i = 0; i < text->size(); i += 2) {
-    const int hi = hex_value((*text)[i]), lo = hex_value((*text)[i + 1]);
-    if (hi < 0 || lo < 0) return builtin_error("hex.decode", fmt::format("invalid byte at offset {}", i));
-    out.push_back(static_cast<char>(hi << 4 | lo));
-  }
-  return json::value(out);
+  auto bytes = wasmgate::hex_decode(*text);
+  if (!bytes) return builtin_error("hex.decode", bytes.error().message);
+  return json::value(*bytes);
 }
 
 // Go's url.QueryEscape.
@@ -82,12 +63,12 @@ Result<std::string> query_unescape(std::string_view text, std::string_view built
     if (text[i] == '+') {
       out.push_back(' ');
     } else if (text[i] == '%') {
-      const int hi = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-      const int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
-      if (hi < 0 || lo < 0) {
+      // substr stops at the end: a short escape ("%4") decodes as an odd length and is refused.
+      auto byte = wasmgate::hex_decode(text.substr(i + 1, 2));
+      if (!byte || byte->size() != 1) {
         return builtin_error(builtin, fmt::format("invalid URL escape \"{}\"", text.substr(i, 3)));
       }
-      out.push_back(static_cast<char>(hi << 4 | lo));
+      out += *byte;
       i += 2;
     } else {
       out.push_back(text[i]);
