@@ -287,27 +287,14 @@ std::optional<Result<std::string>> PluginRuntime::try_call(const BoundPlugin& pl
   return call_on(std::move(**leased), plugin, function, input, attrs);
 }
 
-Result<void> PluginRuntime::run_on(wasm::VmLease lease, const BoundPlugin& plugin, const VmTask& task) {
+Result<void> PluginRuntime::run_held(wasm::VmLease& lease, const BoundPlugin& plugin, const VmTask& task) {
   auto& vm = lease.as<wasm::Vm>();
   Result<void> done = [&] {
     const wasm::Vm::Pin pin(vm);  // the task's memory accesses and calls form one sequence on this thread
     return task(vm);
   }();
   if (!done) {
-    lease.discard();  // as call_on: a VM whose work failed is recycled
-    spdlog::debug("plugin {}: {}", plugin.plugin_id, done.error().message);
-  }
-  return done;
-}
-
-Result<void> PluginRuntime::run_held(wasm::VmLease& lease, const BoundPlugin& plugin, const VmTask& task) {
-  auto& vm = lease.as<wasm::Vm>();
-  Result<void> done = [&] {
-    const wasm::Vm::Pin pin(vm);
-    return task(vm);
-  }();
-  if (!done) {
-    lease.discard();  // recycled when the holder releases the lease, as run_on does at once
+    lease.discard();  // as call_on: a VM whose work failed is recycled (when its holder releases the lease)
     spdlog::debug("plugin {}: {}", plugin.plugin_id, done.error().message);
   }
   return done;
@@ -316,14 +303,14 @@ Result<void> PluginRuntime::run_held(wasm::VmLease& lease, const BoundPlugin& pl
 Result<void> PluginRuntime::run(const BoundPlugin& plugin, const VmTask& task) {
   auto leased = lease(plugin);
   if (!leased) return leased.take_error();
-  return run_on(std::move(*leased), plugin, task);
+  return run_held(*leased, plugin, task);
 }
 
 std::optional<Result<void>> PluginRuntime::try_run(const BoundPlugin& plugin, const VmTask& task) {
   auto leased = try_lease(plugin);
   if (!leased) return std::nullopt;
   if (!*leased) return Result<void>(leased->take_error());
-  return run_on(std::move(**leased), plugin, task);
+  return run_held(**leased, plugin, task);
 }
 
 }  // namespace wasmgate::plugins

@@ -84,11 +84,13 @@ class PluginRuntime {
   std::optional<Result<void>> try_run(const BoundPlugin& plugin, const VmTask& task);
 
   // A VM held across several tasks and an await in between (http-wasm: handle_request, the backend call, then
-  // handle_response on the same instance). lease_vm() waits as run() does, try_lease_vm() as try_run();
-  // run_held() runs `task` on the held VM under a Pin; a failed task marks the lease discarded, so the VM is
-  // recycled when its holder drops the lease. The holder keeps one VM of the pool busy meanwhile.
-  Result<wasm::VmLease> lease_vm(const BoundPlugin& plugin) { return lease(plugin); }
-  std::optional<Result<wasm::VmLease>> try_lease_vm(const BoundPlugin& plugin) { return try_lease(plugin); }
+  // handle_response on the same instance). lease() waits as run() does (for a VM of the plugin's pool, built
+  // on first use); try_lease() is nullopt when there is no pool yet, its calls may block, or every VM is busy
+  // (the caller goes to the blocking executor). run_held() runs `task` on the held VM under a Pin; a failed
+  // task marks the lease discarded, so the VM is recycled when its holder drops the lease. The holder keeps
+  // one VM of the pool busy meanwhile.
+  Result<wasm::VmLease> lease(const BoundPlugin& plugin);
+  std::optional<Result<wasm::VmLease>> try_lease(const BoundPlugin& plugin);
   static Result<void> run_held(wasm::VmLease& lease, const BoundPlugin& plugin, const VmTask& task);
 
   // Where blocking calls run.
@@ -136,12 +138,6 @@ class PluginRuntime {
   wasm::SourceFetchContext fetch_context() const;
   Result<std::string> call_on(wasm::VmLease lease, const BoundPlugin& plugin, std::string_view function,
                               std::string_view input, boost::json::object* attrs);
-  Result<void> run_on(wasm::VmLease lease, const BoundPlugin& plugin, const VmTask& task);
-  // A VM of the plugin's pool (built on first use), waiting up to acquire_wait.
-  Result<wasm::VmLease> lease(const BoundPlugin& plugin);
-  // nullopt when there is no pool yet, its calls may block, or every VM is busy (the caller goes to the
-  // blocking executor).
-  std::optional<Result<wasm::VmLease>> try_lease(const BoundPlugin& plugin);
 
   engine::Engine& engine_;
   PluginRuntimeOptions options_;

@@ -30,14 +30,14 @@ using plugins::SlotPlan;
 // blocking-pool thread, and when every one of those is busy waiting for a VM — VMs that only the resumed
 // holders release — nothing moves until the waits time out.
 asio::awaitable<Result<wasm::VmLease>> lease_for(PluginRuntime& runtime, const BoundPlugin& plugin) {
-  if (auto leased = runtime.try_lease_vm(plugin)) co_return std::move(*leased);
+  if (auto leased = runtime.try_lease(plugin)) co_return std::move(*leased);
   using Waited = std::optional<Result<wasm::VmLease>>;
   const auto resume_on = co_await asio::this_coro::executor;
   auto waited = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(Waited)>(
       [&runtime, &plugin, resume_on](auto handler) {
         asio::post(runtime.blocking_executor(), [&runtime, &plugin, resume_on,
                                                  handler = std::move(handler)]() mutable {
-          Waited leased(runtime.lease_vm(plugin));
+          Waited leased(runtime.lease(plugin));
           asio::post(resume_on, [handler = std::move(handler), leased = std::move(leased)]() mutable {
             std::move(handler)(std::move(leased));
           });
