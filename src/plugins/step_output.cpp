@@ -361,6 +361,23 @@ Result<boost::json::object> parse_output(std::string_view output) {
   return std::move(v.get_object());
 }
 
+bool is_bare_true_result(std::string_view output) {
+  std::size_t at = 0;
+  const auto skip_space = [&] {
+    while (at < output.size() && (output[at] == ' ' || output[at] == '\t' || output[at] == '\n' || output[at] == '\r'))
+      ++at;
+  };
+  const auto take = [&](std::string_view token) {
+    skip_space();
+    if (output.substr(at, token.size()) != token) return false;
+    at += token.size();
+    return true;
+  };
+  if (!take("{") || !take("\"result\"") || !take(":") || !take("true") || !take("}")) return false;
+  skip_space();
+  return at == output.size();
+}
+
 std::string call_error_json(std::string_view message) {
   return json::serialize(json::object{{"error", message}});
 }

@@ -229,6 +229,7 @@ void finish_request_step(PluginRequest& state, const SlotPlan& slot, const Bound
   switch (slot.kind) {
     case WasmPluginKind::RouteMatcher: {
       bool matched = false;
+      if (out && plugins::is_bare_true_result(*out)) return;  // matched, no attrs to apply
       if (!out) {
         spdlog::warn("route {}: plugin {} {} failed: {}", route.id, plugin.plugin_id, plugin.function,
                      out.error().message);
@@ -266,6 +267,7 @@ void finish_request_step(PluginRequest& state, const SlotPlan& slot, const Bound
         }
         return;
       }
+      if (out && plugins::is_bare_true_result(*out)) return;  // allowed, no attrs to apply
       Result<boost::json::object> json =
           out ? plugins::parse_output(*out) : Result<boost::json::object>(out.error());
       if (!json) {

@@ -5,12 +5,14 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
 
 #include "proxy/http_session.h"
 #include "proxy/limits.h"
 #include "proxy/upstream_pool.h"
+#include "wasm/engine/store.h"
 
 namespace wasmgate::proxy {
 
@@ -20,6 +22,10 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+// How long this thread keeps the engine locks of the VMs it called (engine::keep_store_locks): long enough to
+// span many requests, short enough that a thread wanting one of those VMs (or the cleaner destroying it) waits
+// little. A VM two threads contend for stops being kept anyway (VmPool's on_contended).
+constexpr auto kKeptStoreLockHold = std::chrono::milliseconds(1);
 
 void log_unhandled(std::exception_ptr e, const char* what) {
   if (!e) return;
@@ -194,6 +200,20 @@ void Worker::schedule_sweep() {
 }
 
 void Worker::run() {
+  // Plugin calls on this thread keep their VM's engine lock for up to kKeptStoreLockHold instead of taking and
+  // releasing it per call (~2 k instructions each): a busy thread, or one serving requests back to back, then
+  // locks each VM about once per millisecond.
+  asio::steady_timer release_kept(*ioc_);
+  engine::keep_store_locks([&release_kept] {
+    release_kept.expires_after(kKeptStoreLockHold);
+    release_kept.async_wait([](boost::system::error_code ec) {
+      // Aborted: re-armed (the locks were released early, by a wait) and a later wait is pending.
+      if (ec != asio::error::operation_aborted) engine::release_kept_store_locks();
+    });
+  });
+  struct StopKeeping {
+    ~StopKeeping() { engine::stop_keeping_store_locks(); }  // also when the loop ends with pending handlers
+  } stop_keeping;
   for (;;) {
     try {
       ioc_->run();

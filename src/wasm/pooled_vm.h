@@ -13,6 +13,8 @@
 
 namespace wasmgate::wasm {
 
+enum class VmHolder : std::uint8_t { Nobody, ThisThread, OtherThread };
+
 class PooledVm {
  public:
   virtual ~PooledVm() = default;
@@ -31,6 +33,13 @@ class PooledVm {
   virtual std::chrono::nanoseconds total_call_time() const = 0;
   // Current size of the VM's linear memories in bytes (read against max_memory_usage × memoryPages × 64 KiB).
   virtual std::size_t memory_bytes() const = 0;
+  // Which thread holds the VM's engine lock: an I/O thread keeps it for a moment (1 ms) after a call
+  // (engine::keep_store_locks), and another thread using the VM meanwhile waits for that. The pool hands out
+  // VMs the acquiring thread holds first, then free ones. A hint, read from any thread (the VM idle).
+  virtual VmHolder holder() const { return VmHolder::Nobody; }
+  // Every idle VM was held by another thread, so this one was handed out anyway: threads contend for it, and
+  // it should stop keeping its lock (each later use takes and releases it).
+  virtual void on_contended() {}
 };
 
 using PooledVmPtr = std::unique_ptr<PooledVm>;

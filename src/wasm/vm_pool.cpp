@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cassert>
 #include <exception>
+#include <iterator>
+
+#include "wasm/engine/store.h"
 
 namespace wasmgate::wasm {
 
@@ -80,6 +83,8 @@ Result<VmLease> VmPool::acquire(TimePoint deadline) {
   waiter->queued_at = queued_at;
   waiter->deadline = deadline;
   waiters_.push_back(waiter);
+  // Engine locks this thread keeps must not be held while it waits: the VM it waits for may need one of them.
+  engine::release_kept_store_locks();
   // Sleep in real time for what the pool's clock says is left (the same thing unless a test fakes the clock).
   const auto wake_by = std::chrono::steady_clock::now() + (deadline - queued_at);
   waiter->woken.wait_until(lock, wake_by, [&] { return waiter->grant.has_value(); });
@@ -239,6 +244,22 @@ void VmPool::give_back(std::uint64_t id, PooledVmPtr vm, bool discard) noexcept 
 }
 
 VmPool::Grant VmPool::take_idle_locked() {
+  // The most recently returned VM whose engine lock this thread holds, else the most recent free one, else the
+  // most recent one (PooledVm::holder).
+  auto pick = idle_.rend();
+  for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+    const VmHolder holder = it->vm->holder();
+    if (holder == VmHolder::ThisThread) {
+      pick = it;
+      break;
+    }
+    if (holder == VmHolder::Nobody && pick == idle_.rend()) pick = it;
+  }
+  if (pick == idle_.rend()) {
+    pick = idle_.rbegin();
+    pick->vm->on_contended();
+  }
+  std::rotate(std::prev(pick.base()), pick.base(), idle_.end());  // to the back, the others' order kept
   IdleVm idle = std::move(idle_.back());
   idle_.pop_back();
   busy_.emplace_back(idle.id, BusyVm{idle.usage, std::nullopt});

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,8 @@ struct StoreStats {
   HeapStats heap;
 };
 
+enum class StoreHolder : std::uint8_t { Nobody, ThisThread, OtherThread };
+
 // Implementations are compiled without RTTI (V8's rule): no dynamic_cast or typeid on these objects.
 class Store {
  public:
@@ -78,6 +81,12 @@ class Store {
   // ns). Other threads block until it is released (terminate() does not). Use StoreLock.
   virtual void lock_thread() = 0;
   virtual void unlock_thread() = 0;
+  // Which thread holds the store's lock right now (in use or kept; see keep_store_locks). A hint: it may
+  // change as soon as it is read. From any thread.
+  virtual StoreHolder holder() const = 0;
+  // The lock of this store is wanted by several threads: from now on it is never kept (its current holder
+  // still releases it as usual). From any thread.
+  virtual void stop_keeping_lock() = 0;
 };
 
 // Holds a store for a sequence of operations on one thread, e.g. for the length of a VM lease. Release it
@@ -94,5 +103,23 @@ class StoreLock {
 };
 
 using StorePtr = std::unique_ptr<Store>;
+
+// Kept store locks. Taking and releasing a store's lock costs more than a trivial guest call (V8: ~2 k
+// instructions; the outermost v8::Locker frees the thread's isolate resources on every release). A thread
+// that runs many short calls (an I/O thread) may instead keep each store it used locked after its last
+// StoreLock ends, for a short while:
+// - keep_store_locks(schedule): from now on this thread keeps the stores it unlocks. `schedule` runs on this
+//   thread the first time a store is kept after a release, and must make release_kept_store_locks() run on
+//   this thread soon (an I/O thread arms a 1 ms timer on its own event loop).
+// - release_kept_store_locks(): releases what this thread keeps. Also run by lock_thread() before it waits
+//   for a store another thread holds, and by VmPool before it waits for a VM, so that two threads never wait
+//   on each other's kept locks. A thread keeping locks must not block on anything else.
+// - stop_keeping_store_locks(): releases them and stops keeping (before the thread ends).
+// Another thread wanting a kept store waits until the keeper releases it; the VM pool prefers VMs whose store
+// is kept by the acquiring thread, then free ones (Store::holder), and a store two threads want stops being
+// kept (Store::stop_keeping_lock).
+void keep_store_locks(std::function<void()> schedule);
+void release_kept_store_locks();
+void stop_keeping_store_locks();
 
 }  // namespace wasmgate::engine

@@ -183,6 +183,22 @@ TEST(ParseOutput, NonJsonAndNonObjectsAreErrors) {
   }
 }
 
+// The fast path must agree with parse_output + access_decision / route_matches on every input it accepts, and
+// leave everything else (other keys, attrs, false, trailing junk) to the full parse.
+TEST(IsBareTrueResult, OnlyTheExactObject) {
+  for (std::string_view yes : {R"({"result":true})", R"( { "result" : true } )", "{\n\t\"result\":\r\ntrue}\n"}) {
+    EXPECT_TRUE(is_bare_true_result(yes)) << yes;
+    EXPECT_TRUE(access_decision(out(yes)).allowed) << yes;
+    EXPECT_TRUE(route_matches(out(yes))) << yes;
+  }
+  for (std::string_view no :
+       {"", "{}", R"({"result":false})", R"({"result":"true"})", R"({"result":true,"attrs":{"clear":true}})",
+        R"({"attrs":{},"result":true})", R"({"result":true}x)", R"({"result":true)", R"({"result":truex})",
+        R"({"Result":true})", R"([{"result":true}])", R"({"result":true}{})"}) {
+    EXPECT_FALSE(is_bare_true_result(no)) << no;
+  }
+}
+
 TEST(CallErrorJson, WrapsTheMessage) {
   EXPECT_EQ(call_error_json("boom \"x\""), R"({"error":"boom \"x\""})");
 }

@@ -1,6 +1,8 @@
 // VmPool basics on one thread: lazy creation, reuse, the cap, the bounded wait, recycling at release.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "pool_test_support.h"
 
 namespace wasmgate::wasm::testing {
@@ -33,6 +35,48 @@ TEST(PoolAcquire, ReusesAReturnedVm) {
   EXPECT_EQ(stats.calls, 1u);
   EXPECT_EQ(stats.creations, 1u);
   EXPECT_EQ(stats.busy, 1u);
+}
+
+// Using a VM whose engine lock another thread keeps waits for that thread: the pool hands out the VMs this
+// thread holds first, then free ones, the others last; within each group the most recent first.
+TEST(PoolAcquire, PrefersVmsThisThreadHoldsThenFreeOnes) {
+  FakeFactory factory;
+  auto pool = VmPool::create(pool_options(4), factory.make());
+  {
+    auto one = pool->acquire(far_future());
+    auto two = pool->acquire(far_future());
+    auto three = pool->acquire(far_future());
+    auto four = pool->acquire(far_future());
+    ASSERT_TRUE(one.ok() && two.ok() && three.ok() && four.ok());
+    fake(*one).set_holder(VmHolder::OtherThread);
+    fake(*four).set_holder(VmHolder::ThisThread);
+  }  // returned in reverse order of declaration: four, three, two, then one, the most recent
+  std::vector<int> order;
+  std::vector<VmLease> held;
+  for (int i = 0; i < 4; ++i) {
+    auto lease = pool->acquire(far_future());
+    ASSERT_TRUE(lease.ok());
+    order.push_back(fake(*lease).serial());
+    held.push_back(std::move(*lease));
+  }
+  EXPECT_EQ(order, (std::vector<int>{4, 2, 3, 1}));  // without the preference: 1, 2, 3, 4
+  EXPECT_TRUE(fake(held[3]).contended());             // the last was handed out though another thread held it
+  EXPECT_FALSE(fake(held[0]).contended());
+}
+
+TEST(PoolAcquire, AVmHeldElsewhereIsStillHandedOutWhenNoOtherIsFree) {
+  FakeFactory factory;
+  auto pool = VmPool::create(pool_options(1), factory.make());
+  {
+    auto lease = pool->acquire(far_future());
+    ASSERT_TRUE(lease.ok());
+    fake(*lease).set_holder(VmHolder::OtherThread);
+  }
+  auto again = pool->acquire(far_future());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(fake(*again).serial(), 1);
+  EXPECT_TRUE(fake(*again).contended());
+  EXPECT_EQ(factory.counters->created, 1);
 }
 
 TEST(PoolAcquire, CreatesUpToInstancesVmsForConcurrentLeases) {

@@ -12,8 +12,16 @@ V8Memory::V8Memory(V8Store& store, v8::Local<v8::WasmMemoryObject> memory)
 
 MemoryView V8Memory::view() {
   if (store_ == nullptr) return {};
+  v8::Isolate* isolate = store_->isolate();
+  // Inside a call (or under a StoreLock) this thread holds the isolate and has entered it: a handle scope is
+  // all a view needs. Entering the store again (nested Locker, isolate and context scopes) cost ~10x that,
+  // twice per Vm::call.
+  if (v8::Isolate::TryGetCurrent() == isolate && v8::Locker::IsLocked(isolate)) {
+    v8::HandleScope handles(isolate);
+    return view_entered(isolate);
+  }
   StoreScope scope(*store_);
-  return view_entered(store_->isolate());
+  return view_entered(isolate);
 }
 
 MemoryView V8Memory::view_entered(v8::Isolate* isolate) const {

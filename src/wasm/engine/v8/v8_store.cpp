@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <libplatform/libplatform.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "wasm/engine/v8/v8_host.h"
 #include "wasm/engine/v8/v8_instance.h"
 #include "wasm/engine/v8/v8_memory.h"
@@ -26,7 +29,37 @@ v8::Local<v8::Function> wasm_constructor(v8::Local<v8::Context> context, std::st
   return ctor.As<v8::Function>();
 }
 
+// The stores this thread keeps locked between uses (keep_store_locks in store.h).
+struct KeptStoreLocks {
+  bool enabled = false;
+  bool scheduled = false;  // `schedule` ran and its release has not yet
+  std::function<void()> schedule;
+  std::vector<V8Store*> stores;
+};
+thread_local KeptStoreLocks t_kept;
+
 }  // namespace
+
+void keep_store_locks(std::function<void()> schedule) {
+  t_kept.enabled = true;
+  t_kept.schedule = std::move(schedule);
+}
+
+void release_kept_store_locks() {
+  t_kept.scheduled = false;
+  // Swapped out first: releasing never re-enters this list, but a store kept again later starts a new one.
+  std::vector<V8Store*> stores;
+  stores.swap(t_kept.stores);
+  for (V8Store* store : stores) store->release_kept();
+  stores.clear();
+  if (t_kept.stores.empty()) t_kept.stores.swap(stores);  // keep the capacity
+}
+
+void stop_keeping_store_locks() {
+  t_kept.enabled = false;
+  release_kept_store_locks();
+  t_kept.schedule = nullptr;
+}
 
 V8Store::V8Store(std::shared_ptr<V8EngineCore> core, const StoreOptions& options)
     : core_(std::move(core)),
@@ -40,8 +73,7 @@ V8Store::V8Store(std::shared_ptr<V8EngineCore> core, const StoreOptions& options
   isolate_ = v8::Isolate::New(params);
   isolate_->AddNearHeapLimitCallback(&on_near_heap_limit, this);
 
-  v8::Locker locker(isolate_);
-  v8::Isolate::Scope isolate_scope(isolate_);
+  StoreLock lock(*this);
   v8::HandleScope handles(isolate_);
   v8::Local<v8::Context> context = v8::Context::New(isolate_);
   context_.Reset(isolate_, context);
@@ -51,11 +83,15 @@ V8Store::V8Store(std::shared_ptr<V8EngineCore> core, const StoreOptions& options
 }
 
 V8Store::~V8Store() {
-  while (!thread_lockers_.empty()) unlock_thread();  // a StoreLock left held by the destroying thread
   core_->watchdog.disarm(timer_);
+  // Held by this thread for the teardown: waits for another thread's use (or kept lock) to end, takes over
+  // this thread's kept lock, or nests in a StoreLock the destroying thread left held.
+  lock_thread();
+  if (kept_) {
+    std::erase(t_kept.stores, this);
+    kept_ = false;
+  }
   {
-    v8::Locker locker(isolate_);
-    v8::Isolate::Scope isolate_scope(isolate_);
     v8::HandleScope handles(isolate_);
     for (V8Instance* instance : std::vector<V8Instance*>(instances_.begin(), instances_.end()))
       instance->orphan();
@@ -70,6 +106,12 @@ V8Store::~V8Store() {
     memory_ctor_.Reset();
     context_.Reset();
   }
+  while (lock_depth_ > 0) {
+    isolate_->Exit();
+    --lock_depth_;
+  }
+  owner_.store(std::thread::id(), std::memory_order_relaxed);
+  locker_.reset();
   isolate_->Dispose();
   for (HostBinding* binding : bindings_) delete binding;
 }
@@ -264,23 +306,54 @@ StoreStats V8Store::stats() {
 }
 
 void V8Store::lock_thread() {
-  // Built on the heap, then stored: the Locker blocks until this thread owns the isolate, and only the owner
-  // may touch thread_lockers_.
-  auto locker = std::make_unique<v8::Locker>(isolate_);
+  const std::thread::id me = std::this_thread::get_id();
+  if (owner_.load(std::memory_order_relaxed) != me) {
+    // Another thread may hold it, in use or kept for a moment. Waiting while keeping locks of our own
+    // could deadlock (that thread may be about to wait for one of ours): let go of them first.
+    if (owner_.load() != std::thread::id()) release_kept_store_locks();
+    locker_ = std::make_unique<v8::Locker>(isolate_);  // blocks until this thread owns the isolate
+    owner_.store(me);
+  }
+  // A kept lock reused: no V8 locking at all. Entering stays per use, so that a thread keeping several
+  // isolates never has one entered under another's scope.
+  ++lock_depth_;
   isolate_->Enter();
-  thread_lockers_.push_back(std::move(locker));
 }
 
 void V8Store::unlock_thread() {
-  if (thread_lockers_.empty()) return;
-  std::unique_ptr<v8::Locker> locker = std::move(thread_lockers_.back());
-  thread_lockers_.pop_back();
+  if (lock_depth_ == 0) return;
   isolate_->Exit();
+  if (--lock_depth_ > 0) return;
+  if (!t_kept.enabled || !keepable_.load(std::memory_order_relaxed)) {
+    owner_.store(std::thread::id(), std::memory_order_relaxed);
+    locker_.reset();  // the member is cleared before the isolate is unlocked, for the next owner
+    return;
+  }
+  if (!kept_) {
+    kept_ = true;
+    t_kept.stores.push_back(this);
+  }
+  if (!t_kept.scheduled) {
+    t_kept.scheduled = true;
+    t_kept.schedule();
+  }
+}
+
+void V8Store::release_kept() {
+  kept_ = false;
+  if (lock_depth_ > 0) return;  // in use right now (its last unlock keeps it again)
+  owner_.store(std::thread::id(), std::memory_order_relaxed);
+  locker_.reset();
+}
+
+StoreHolder V8Store::holder() const {
+  const std::thread::id owner = owner_.load(std::memory_order_relaxed);
+  if (owner == std::thread::id()) return StoreHolder::Nobody;
+  return owner == std::this_thread::get_id() ? StoreHolder::ThisThread : StoreHolder::OtherThread;
 }
 
 void V8Store::run_pending_tasks() {
-  v8::Locker locker(isolate_);
-  v8::Isolate::Scope isolate_scope(isolate_);
+  StoreLock lock(*this);
   for (int i = 0; i < kMaxPendingTasksPerRun && v8::platform::PumpMessageLoop(core_->platform, isolate_);
        ++i) {
   }

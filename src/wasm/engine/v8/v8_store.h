@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -52,6 +53,11 @@ class V8Store final : public Store {
   void run_pending_tasks() override;
   void lock_thread() override;
   void unlock_thread() override;
+
+  StoreHolder holder() const override;
+  void stop_keeping_lock() override { keepable_.store(false, std::memory_order_relaxed); }
+  // Lets go of a store this thread kept locked between uses (KeptStoreLocks in v8_store.cpp).
+  void release_kept();
 
   // For the other V8 files.
   v8::Isolate* isolate() const { return isolate_; }
@@ -123,26 +129,28 @@ class V8Store final : public Store {
   std::unordered_map<const Module*, ModuleEntry> modules_;
   std::unordered_set<HostBinding*> bindings_;
   std::unordered_set<V8Instance*> instances_;
-  // Lockers taken by lock_thread(), innermost last; touched only by the thread holding the isolate.
-  std::vector<std::unique_ptr<v8::Locker>> thread_lockers_;
+  // The isolate's lock. owner_ is the thread holding it (or none); the rest is touched only by that thread.
+  // lock_depth_ counts lock_thread() nesting; at 0 the owner may still keep the lock (kept_ = in its thread's
+  // list of kept stores) until that thread releases its kept locks.
+  std::atomic<std::thread::id> owner_{};
+  std::unique_ptr<v8::Locker> locker_;
+  int lock_depth_ = 0;
+  bool kept_ = false;
+  std::atomic<bool> keepable_{true};
 
   friend class StoreScope;
 };
 
-// Enters a store for the current thread: lock, isolate, handle scope, context. Nestable on one thread.
+// Enters a store for the current thread: lock (lock_thread, so kept locks apply), isolate, handle scope,
+// context. Nestable on one thread.
 class StoreScope {
  public:
-  explicit StoreScope(const V8Store& store)
-      : locker_(store.isolate_),
-        isolate_scope_(store.isolate_),
-        handles_(store.isolate_),
-        context_(store.context()),
-        context_scope_(context_) {}
+  explicit StoreScope(V8Store& store)
+      : lock_(store), handles_(store.isolate_), context_(store.context()), context_scope_(context_) {}
   v8::Local<v8::Context> context() const { return context_; }
 
  private:
-  v8::Locker locker_;
-  v8::Isolate::Scope isolate_scope_;
+  StoreLock lock_;
   v8::HandleScope handles_;
   v8::Local<v8::Context> context_;
   v8::Context::Scope context_scope_;
