@@ -364,7 +364,8 @@ Result<boost::json::object> parse_output(std::string_view output) {
 bool is_bare_true_result(std::string_view output) {
   std::size_t at = 0;
   const auto skip_space = [&] {
-    while (at < output.size() && (output[at] == ' ' || output[at] == '\t' || output[at] == '\n' || output[at] == '\r'))
+    while (at < output.size() &&
+           (output[at] == ' ' || output[at] == '\t' || output[at] == '\n' || output[at] == '\r'))
       ++at;
   };
   const auto take = [&](std::string_view token) {

@@ -244,8 +244,8 @@ void VmPool::give_back(std::uint64_t id, PooledVmPtr vm, bool discard) noexcept 
 }
 
 VmPool::Grant VmPool::take_idle_locked() {
-  // The most recently returned VM whose engine lock this thread holds, else the most recent free one, else the
-  // most recent one (PooledVm::holder).
+  // The most recently returned VM whose engine lock this thread holds, else the most recent free one, else
+  // the most recent one (PooledVm::holder).
   auto pick = idle_.rend();
   for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
     const VmHolder holder = it->vm->holder();

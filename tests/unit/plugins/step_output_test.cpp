@@ -186,7 +186,8 @@ TEST(ParseOutput, NonJsonAndNonObjectsAreErrors) {
 // The fast path must agree with parse_output + access_decision / route_matches on every input it accepts, and
 // leave everything else (other keys, attrs, false, trailing junk) to the full parse.
 TEST(IsBareTrueResult, OnlyTheExactObject) {
-  for (std::string_view yes : {R"({"result":true})", R"( { "result" : true } )", "{\n\t\"result\":\r\ntrue}\n"}) {
+  for (std::string_view yes :
+       {R"({"result":true})", R"( { "result" : true } )", "{\n\t\"result\":\r\ntrue}\n"}) {
     EXPECT_TRUE(is_bare_true_result(yes)) << yes;
     EXPECT_TRUE(access_decision(out(yes)).allowed) << yes;
     EXPECT_TRUE(route_matches(out(yes))) << yes;

@@ -60,7 +60,7 @@ TEST(PoolAcquire, PrefersVmsThisThreadHoldsThenFreeOnes) {
     held.push_back(std::move(*lease));
   }
   EXPECT_EQ(order, (std::vector<int>{4, 2, 3, 1}));  // without the preference: 1, 2, 3, 4
-  EXPECT_TRUE(fake(held[3]).contended());             // the last was handed out though another thread held it
+  EXPECT_TRUE(fake(held[3]).contended());            // the last was handed out though another thread held it
   EXPECT_FALSE(fake(held[0]).contended());
 }
 

@@ -35,6 +35,10 @@ struct KeptStoreLocks {
   bool scheduled = false;  // `schedule` ran and its release has not yet
   std::function<void()> schedule;
   std::vector<V8Store*> stores;
+  // A thread that ends without stop_keeping_store_locks() must not leave isolates locked by a dead thread.
+  ~KeptStoreLocks() {
+    for (V8Store* store : stores) store->release_kept();
+  }
 };
 thread_local KeptStoreLocks t_kept;
 
