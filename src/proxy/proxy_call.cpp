@@ -9,9 +9,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
+#include <cstring>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "proxy/detail/ascii.h"
 #include "proxy/detail/beast_io.h"
@@ -70,14 +73,41 @@ bool socket_looks_alive(tcp::socket& socket) {
 struct ResponseHeadFacts {
   HopByHopFilter hop_by_hop;
   bool has_content_length = false;
+  const RelayResponseParser::Field* transfer_encoding = nullptr;  // the first one
 };
-ResponseHeadFacts scan_response_head(const Fields& fields) {
+ResponseHeadFacts scan_response_head(std::span<const RelayResponseParser::Field> fields) {
   ResponseHeadFacts facts;
   for (const auto& f : fields) {
-    if (f.name() == http::field::connection) facts.hop_by_hop.add_connection_header(f.value());
-    else if (f.name() == http::field::content_length) facts.has_content_length = true;
+    if (f.id == http::field::connection) facts.hop_by_hop.add_connection_header(f.value);
+    else if (f.id == http::field::content_length) facts.has_content_length = true;
+    else if (f.id == http::field::transfer_encoding && facts.transfer_encoding == nullptr) facts.transfer_encoding = &f;
   }
   return facts;
+}
+
+// The Transfer-Encoding sent to the client when the framing changes on the way: `value` (the backend's first
+// Transfer-Encoding, or empty) with "chunked" appended, or with a last "chunked" removed ("" = send none), as
+// Beast's message::chunked(bool) edits it (tokens re-joined with ", ").
+std::string transfer_encoding_for_client(std::string_view value, bool chunked) {
+  std::vector<std::string_view> tokens;
+  while (!value.empty()) {
+    const std::size_t comma = value.find(',');
+    std::string_view token = value.substr(0, comma);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (!token.empty()) tokens.push_back(token);
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  const bool ends_chunked = !tokens.empty() && ascii_iequals(tokens.back(), "chunked");
+  if (chunked && !ends_chunked) tokens.push_back("chunked");
+  if (!chunked && ends_chunked) tokens.pop_back();
+  std::string out;
+  for (std::string_view token : tokens) {
+    if (!out.empty()) out.append(", ");
+    out.append(token);
+  }
+  return out;
 }
 
 // Request headers the proxy sets itself (rendered after the forwarded ones, in this order).
@@ -99,6 +129,37 @@ bool is_replaced_request_header(const Fields::value_type& f) {
 
 
 }  // namespace
+
+// ---- RelayResponseParser (relay_response_parser.h)
+
+std::string_view RelayResponseParser::keep(string_view s) {
+  if (s.empty()) return {};
+  auto* copy = static_cast<char*>(arena_->allocate(s.size(), 1));
+  std::memcpy(copy, s.data(), s.size());
+  return {copy, s.size()};
+}
+
+void RelayResponseParser::on_response_impl(int code, string_view reason, int /*version*/, error_code& /*ec*/) {
+  status_ = static_cast<unsigned>(code);
+  reason_ = keep(reason);
+}
+
+void RelayResponseParser::on_field_impl(http::field id, string_view name, string_view value, error_code& /*ec*/) {
+  fields_.push_back(Field{id, keep(name), keep(value)});
+}
+
+std::size_t RelayResponseParser::take_body(string_view body, error_code& ec) {
+  if (body_data_ == nullptr) {  // as http::buffer_body: no buffer yet
+    ec = http::error::need_buffer;
+    return 0;
+  }
+  const std::size_t n = std::min(body.size(), body_space_);
+  std::memcpy(body_data_, body.data(), n);
+  body_data_ += n;
+  body_space_ -= n;
+  if (n < body.size()) ec = http::error::need_buffer;
+  return n;
+}
 
 // One linear pass over the request fields (first occurrence wins, as with find()), instead of a tree lookup
 // per header.
@@ -224,25 +285,25 @@ asio::awaitable<SendResult> ProxyCall::send_request(UpstreamConnection& conn, mi
 
 asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, ResponseParser& rp,
                                                 const model::ClientConfig& client_config) {
-  auto& res = rp.get();
   const bool upstream_keep = rp.keep_alive();
-  const unsigned status = res.result_int();
+  const unsigned status = rp.status();
   const bool has_body = !head_request_ && status >= 200 && status != 204 && status != 304;
-  const ResponseHeadFacts facts = scan_response_head(res.base());
+  const ResponseHeadFacts facts = scan_response_head(rp.fields());
   const HopByHopFilter& hop_by_hop = facts.hop_by_hop;
   bool chunked = rp.chunked();
+  bool reframed = false;  // the client gets other framing than the backend sent: Transfer-Encoding rewritten
 
   bool keep = client_keep_ && parser_.is_done() && !worker_.stopping();
   if (has_body) {
     if (chunked) {
       if (version_ < 11) {  // an HTTP/1.0 client cannot read chunks: send raw and close
-        res.chunked(false);
+        reframed = true;
         chunked = false;
         keep = false;
       }
     } else if (!facts.has_content_length) {  // body delimited by the backend closing
       if (version_ >= 11) {
-        res.chunked(true);
+        reframed = true;
         chunked = true;
       } else {
         keep = false;
@@ -253,9 +314,15 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
   // The backend's fields minus hop-by-hop ones; our own Connection decision last (HTTP/1.1: keep-alive is the
   // default, so only "close" is said).
   std::string& out = client_.wire_head;
-  begin_response_head(out, status, res.reason());
-  for (const auto& f : res) {
-    if (!hop_by_hop.drop(f.name_string())) append_field(out, f.name_string(), f.value());
+  begin_response_head(out, status, rp.reason());
+  for (const auto& f : rp.fields()) {
+    if (reframed && f.id == http::field::transfer_encoding) continue;  // rewritten below
+    if (!hop_by_hop.drop(f.name)) append_field(out, f.name, f.value);
+  }
+  if (reframed) {  // Beast's message::chunked(bool) put it last, as one field
+    const std::string te = transfer_encoding_for_client(
+        facts.transfer_encoding != nullptr ? facts.transfer_encoding->value : std::string_view(), chunked);
+    if (!te.empty() && !hop_by_hop.drop("Transfer-Encoding")) append_field(out, "Transfer-Encoding", te);
   }
   if (plugin_) {  // attrs["otoroshi.next.core.ResponseAddHeaders"] set by the route's plugins
     for (const auto& [name, value] : plugins::response_add_headers(plugin_->attrs)) append_field(out, name, value);
@@ -276,8 +343,7 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
     const milliseconds io_timeout = positive_ms(client_config.idle_timeout_ms, milliseconds(60000));
     ChunkLease chunk(worker_);
     while (!rp.is_done()) {
-      res.body().data = chunk.data();
-      res.body().size = kRelayChunkBytes;
+      rp.set_body_buffer(chunk.data(), kRelayChunkBytes);
       conn->deadline.expires_after(io_timeout);
       // read_some: a streaming backend's bytes (SSE, long polls) reach the client as they arrive.
       auto [rec, rn] = co_await http::async_read_some(conn->socket, conn->buffer, rp, kAwait);
@@ -287,7 +353,7 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
         spdlog::debug("backend {} failed mid-body ({}); closing the client connection", conn->key, rec.message());
         co_return false;
       }
-      const std::size_t got = kRelayChunkBytes - res.body().size;
+      const std::size_t got = kRelayChunkBytes - rp.body_space_left();
       if (down.frame(chunk.data(), got, rp.is_done())) {
         auto [wec, wn] = co_await down.write(kClientIoTimeout);
         if (wec) co_return false;
@@ -434,14 +500,14 @@ asio::awaitable<bool> ProxyCall::run() {
     std::optional<ResponseParser>& rp = response_parser_;
     beast::error_code ec;
     for (;;) {  // interim 1xx answers (100 Continue...) are consumed here, never relayed
-      emplace_parser(rp, client_.arena);
+      rp.emplace(client_.arena);
       rp->header_limit(kMaxResponseHeaderBytes);
       rp->body_limit(boost::none);
       if (head_request_) rp->skip(true);
       conn->deadline.expires_after(call_timeout);
       auto [rec, rn] = co_await http::async_read_header(conn->socket, conn->buffer, *rp, kAwait);
       ec = rec;
-      if (ec || rp->get().result_int() >= 200 || rp->get().result_int() == 101) break;
+      if (ec || rp->status() >= 200 || rp->status() == 101) break;
     }
     if (ec) {
       if (conn->deadline.expired()) {
@@ -459,7 +525,7 @@ asio::awaitable<bool> ProxyCall::run() {
       break;
     }
     // Upgrade is hop-by-hop and never forwarded, so a 101 is a backend bug; do not relay a protocol switch.
-    if (rp->get().result_int() == 101) break;
+    if (rp->status() == 101) break;
     co_return co_await relay_response(std::move(conn), *rp, client_config);
   }
   co_return co_await fail(fail_status, fail_message);

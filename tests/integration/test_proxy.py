@@ -3,6 +3,7 @@ import hashlib
 import http.client
 import json
 import os
+import socket
 import threading
 import time
 import unittest
@@ -140,6 +141,41 @@ class StreamingTest(GatewayTestCase):
             got += len(piece)
         conn.close()
         self.assertEqual(got, n)
+
+    def _raw_get(self, target, version):
+        """The client's view of one request, read until the gateway closes: (head lines, body bytes)."""
+        s = socket.create_connection(("127.0.0.1", self.gw.proxy_port), timeout=30)
+        s.sendall(f"GET {target} {version}\r\nHost: stream.oto.tools\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while True:
+            piece = s.recv(1 << 16)
+            if not piece:
+                break
+            data += piece
+        s.close()
+        head, _, body = data.partition(b"\r\n\r\n")
+        return head.decode().split("\r\n"), body
+
+    def test_chunked_response_reaches_an_http10_client_unchunked(self):
+        for te, expected in (("", None), ("&te=gzip", "gzip")):
+            lines, body = self._raw_get(f"/stream?bytes=100000{te}", "HTTP/1.0")
+            self.assertTrue(lines[0].startswith("HTTP/1.1 200"), lines[0])
+            encodings = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("transfer-encoding:")]
+            self.assertEqual(encodings, [expected] if expected else [])  # "chunked" removed, other codings kept
+            self.assertIn("Connection: close", lines)
+            self.assertEqual(body, b"x" * 100000)  # de-chunked, ended by the close
+
+    def test_close_delimited_response_is_chunked_for_http11_clients(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.gw.proxy_port, timeout=30)
+        conn.request("GET", "/unframed?bytes=200000", headers={"Host": "stream.oto.tools"})
+        resp = conn.getresponse()
+        self.assertEqual(resp.getheader("Transfer-Encoding"), "chunked")
+        self.assertIsNone(resp.getheader("Content-Length"))
+        self.assertEqual(resp.read(), b"y" * 200000)
+        # The client connection stays usable: the end of the body is the last chunk, not a close.
+        conn.request("GET", "/last", headers={"Host": "stream.oto.tools"})
+        self.assertEqual(conn.getresponse().status, 200)
+        conn.close()
 
     def test_one_gib_upload_passes_with_flat_memory(self):
         total = 1 << 30

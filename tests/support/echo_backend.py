@@ -3,7 +3,10 @@
 Every request is answered with JSON describing what arrived (method, path, headers, body size and sha256), so a
 test can check what the gateway forwarded. A few paths change behaviour:
   /slow?ms=N        wait N ms before answering
-  /stream?bytes=N   answer N bytes with chunked transfer encoding, written in 64 KiB pieces
+  /stream?bytes=N   answer N bytes with chunked transfer encoding, written in 64 KiB pieces (&te=gzip: the
+                    header says "gzip, chunked"; the bytes are still plain)
+  /unframed?bytes=N answer N bytes with neither Content-Length nor Transfer-Encoding, then close (the body ends
+                    with the connection)
   /status?code=N    answer with that status
 Request bodies are read streaming (content-length or chunked) and never held whole in memory.
 
@@ -69,7 +72,8 @@ class EchoHandler(BaseHTTPRequestHandler):
             total = int(query.get("bytes", ["0"])[0])
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Transfer-Encoding", "chunked")
+            codings = query.get("te", [])
+            self.send_header("Transfer-Encoding", ", ".join(codings + ["chunked"]))
             self.end_headers()
             block = b"x" * CHUNK
             sent = 0
@@ -78,6 +82,13 @@ class EchoHandler(BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n" % n + block[:n] + b"\r\n")
                 sent += n
             self.wfile.write(b"0\r\n\r\n")
+            return
+        if url.path.startswith("/unframed"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            self.wfile.write(b"y" * int(query.get("bytes", ["0"])[0]))
+            self.close_connection = True
             return
         status = int(query.get("code", ["200"])[0]) if url.path.startswith("/status") else 200
         body = json.dumps({

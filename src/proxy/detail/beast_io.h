@@ -19,6 +19,7 @@
 
 #include "core/http_message.h"
 #include "proxy/detail/header_arena.h"
+#include "proxy/detail/relay_response_parser.h"
 #include "proxy/worker.h"
 
 namespace wasmgate::proxy::detail {
@@ -32,7 +33,8 @@ using tcp = asio::ip::tcp;
 using FieldAllocator = ArenaAllocator<char>;
 using Fields = http::basic_fields<FieldAllocator>;
 using RequestParser = http::request_parser<http::buffer_body, FieldAllocator>;
-using ResponseParser = http::response_parser<http::buffer_body, FieldAllocator>;
+// The plain proxy path's backend answer: a parser that keeps no fields container (relay_response_parser.h).
+using ResponseParser = RelayResponseParser;
 
 // A parser whose fields allocate from `arena`.
 template <class Parser>
