@@ -33,8 +33,8 @@ HeaderList response_add_headers(const boost::json::object& attrs);
 // The plugin output parsed as a JSON object. A call error or output that is not a JSON object is an Error with
 // the reason (callers map it to each step's error answer). Errc::Internal: the plugin broke its contract.
 Result<boost::json::object> parse_output(std::string_view output);
-// Whether `output` is exactly the object {"result": true} (JSON whitespace allowed): the answer of most matchers
-// and access validators, decided without parsing (a parse and its object cost ~1 k instructions per call).
+// Whether `output` is exactly the object {"result": true} (JSON whitespace allowed): the answer of most
+// matchers and access validators, decided without parsing (a parse and its object cost ~1 k instructions).
 bool is_bare_true_result(std::string_view output);
 
 // A response a plugin decided to send instead of going on (short-circuit), fully formed: exactly one

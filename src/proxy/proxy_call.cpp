@@ -80,7 +80,8 @@ ResponseHeadFacts scan_response_head(std::span<const RelayResponseParser::Field>
   for (const auto& f : fields) {
     if (f.id == http::field::connection) facts.hop_by_hop.add_connection_header(f.value);
     else if (f.id == http::field::content_length) facts.has_content_length = true;
-    else if (f.id == http::field::transfer_encoding && facts.transfer_encoding == nullptr) facts.transfer_encoding = &f;
+    else if (f.id == http::field::transfer_encoding && facts.transfer_encoding == nullptr)
+      facts.transfer_encoding = &f;
   }
   return facts;
 }
@@ -139,12 +140,14 @@ std::string_view RelayResponseParser::keep(string_view s) {
   return {copy, s.size()};
 }
 
-void RelayResponseParser::on_response_impl(int code, string_view reason, int /*version*/, error_code& /*ec*/) {
+void RelayResponseParser::on_response_impl(int code, string_view reason, int /*version*/,
+                                           error_code& /*ec*/) {
   status_ = static_cast<unsigned>(code);
   reason_ = keep(reason);
 }
 
-void RelayResponseParser::on_field_impl(http::field id, string_view name, string_view value, error_code& /*ec*/) {
+void RelayResponseParser::on_field_impl(http::field id, string_view name, string_view value,
+                                        error_code& /*ec*/) {
   fields_.push_back(Field{id, keep(name), keep(value)});
 }
 

@@ -22,9 +22,9 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-// How long this thread keeps the engine locks of the VMs it called (engine::keep_store_locks): long enough to
-// span many requests, short enough that a thread wanting one of those VMs (or the cleaner destroying it) waits
-// little. A VM two threads contend for stops being kept anyway (VmPool's on_contended).
+// How long this thread keeps the engine locks of the VMs it called (engine::keep_store_locks): long enough
+// to span many requests, short enough that a thread wanting one of those VMs (or the cleaner destroying it)
+// waits little. A VM two threads contend for stops being kept anyway (VmPool's on_contended).
 constexpr auto kKeptStoreLockHold = std::chrono::milliseconds(1);
 
 void log_unhandled(std::exception_ptr e, const char* what) {
@@ -200,9 +200,9 @@ void Worker::schedule_sweep() {
 }
 
 void Worker::run() {
-  // Plugin calls on this thread keep their VM's engine lock for up to kKeptStoreLockHold instead of taking and
-  // releasing it per call (~2 k instructions each): a busy thread, or one serving requests back to back, then
-  // locks each VM about once per millisecond.
+  // Plugin calls on this thread keep their VM's engine lock for up to kKeptStoreLockHold instead of taking
+  // and releasing it per call (~2 k instructions each): a busy thread, or one serving requests back to back,
+  // then locks each VM about once per millisecond.
   asio::steady_timer release_kept(*ioc_);
   engine::keep_store_locks([&release_kept] {
     release_kept.expires_after(kKeptStoreLockHold);

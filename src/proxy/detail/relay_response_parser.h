@@ -47,7 +47,8 @@ class RelayResponseParser final : public boost::beast::http::basic_parser<false>
 
   void on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code&) override {}
   void on_response_impl(int code, string_view reason, int version, error_code& ec) override;
-  void on_field_impl(boost::beast::http::field id, string_view name, string_view value, error_code& ec) override;
+  void on_field_impl(boost::beast::http::field id, string_view name, string_view value,
+                     error_code& ec) override;
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(string_view body, error_code& ec) override { return take_body(body, ec); }
