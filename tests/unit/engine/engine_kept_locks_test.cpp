@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "engine_test_support.h"
@@ -26,7 +27,48 @@ std::int32_t answer(Instance& instance) {
   return result ? *result : -1;
 }
 
-TEST(KeptStoreLocks, TheKeeperHoldsTheStoreUntilItsBatchEnds) {
+// A thread that called `instance` once while keeping store locks, and keeps its store until release().
+class Keeper {
+ public:
+  explicit Keeper(Instance& instance)
+      : thread_([this, &instance] {
+          keep_store_locks([] {});
+          EXPECT_EQ(answer(instance), 42);
+          phase_ = 1;
+          wait_for(phase_, 2);
+          stop_keeping_store_locks();
+        }) {
+    wait_for(phase_, 1);
+  }
+  ~Keeper() {
+    if (thread_.joinable()) release();
+  }
+  void release() {
+    phase_ = 2;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<int> phase_{0};
+  std::thread thread_;
+};
+
+// Runs `work` on another thread while `keeper` keeps the store: still waiting 30 ms later, done once
+// released.
+void expect_waits_for(Keeper& keeper, const std::function<void()>& work) {
+  std::atomic<bool> done{false};
+  std::thread other([&] {
+    work();
+    done = true;
+  });
+  std::this_thread::sleep_for(30ms);
+  EXPECT_FALSE(done.load());
+  keeper.release();
+  other.join();
+  EXPECT_TRUE(done.load());
+}
+
+TEST(KeptStoreLocks, TheKeeperHoldsTheStoreUntilItReleases) {
   auto store = shared_engine().new_store();
   auto instance = instantiate(*store, compile_fixture("loop"));
   std::atomic<int> phase{0};
@@ -71,26 +113,8 @@ TEST(KeptStoreLocks, AContendedStoreIsNoLongerKept) {
 TEST(KeptStoreLocks, AnotherThreadWaitsForTheKeepersRelease) {
   auto store = shared_engine().new_store();
   auto instance = instantiate(*store, compile_fixture("loop"));
-  std::atomic<int> phase{0};
-  std::atomic<bool> other_done{false};
-  std::thread keeper([&] {
-    keep_store_locks([] {});
-    EXPECT_EQ(answer(*instance), 42);
-    phase = 1;
-    wait_for(phase, 2);
-    stop_keeping_store_locks();
-  });
-  wait_for(phase, 1);
-  std::thread other([&] {
-    EXPECT_EQ(answer(*instance), 42);  // blocks until the keeper lets go
-    other_done = true;
-  });
-  std::this_thread::sleep_for(30ms);
-  EXPECT_FALSE(other_done.load());
-  phase = 2;
-  other.join();
-  keeper.join();
-  EXPECT_TRUE(other_done.load());
+  Keeper keeper(*instance);
+  expect_waits_for(keeper, [&] { EXPECT_EQ(answer(*instance), 42); });
 }
 
 // Each keeper holds one store and then wants the other's: a keeper that must wait lets go of its own first.
@@ -123,27 +147,12 @@ TEST(KeptStoreLocks, TwoKeepersWantingEachOthersStoresDoNotDeadlock) {
 TEST(KeptStoreLocks, AStoreKeptByAnotherThreadIsDestroyedOnceReleased) {
   auto store = shared_engine().new_store();
   auto instance = instantiate(*store, compile_fixture("loop"));
-  std::atomic<int> phase{0};
-  std::atomic<bool> destroyed{false};
-  std::thread keeper([&] {
-    keep_store_locks([] {});
-    EXPECT_EQ(answer(*instance), 42);
-    phase = 1;
-    wait_for(phase, 2);
-    stop_keeping_store_locks();
-  });
-  wait_for(phase, 1);
-  std::thread destroyer([&] {
+  Keeper keeper(*instance);
+  expect_waits_for(keeper, [&] {
     instance.reset();
     store.reset();
-    destroyed = true;
   });
-  std::this_thread::sleep_for(30ms);
-  EXPECT_FALSE(destroyed.load());
-  phase = 2;
-  destroyer.join();
-  keeper.join();
-  EXPECT_TRUE(destroyed.load());
+  EXPECT_EQ(store, nullptr);
 }
 
 TEST(KeptStoreLocks, TheKeeperCanDestroyAStoreItKeeps) {
