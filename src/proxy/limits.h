@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace wasmgate::proxy {
 
@@ -67,5 +68,10 @@ static_assert(kMaxDrainBodyBytes >= kRelayChunkBytes);
 // Bodies wasm plugins see (transformers, wasm backends, sinks, request handlers) are buffered up to this size:
 // a larger request gets 413, a larger backend response 502.
 inline constexpr std::size_t kMaxPluginBodyBytes = 4u << 20;
+
+// A timeout from the route's config in ms (Otoroshi's *_timeout_ms fields), or `fallback` when unset (≤ 0).
+inline std::chrono::milliseconds positive_ms(std::int64_t ms, std::chrono::milliseconds fallback) {
+  return ms > 0 ? std::chrono::milliseconds(ms) : fallback;
+}
 
 }  // namespace wasmgate::proxy

@@ -51,8 +51,6 @@ class FieldsHeaderSource final : public HeaderSource {
   const Fields& fields_;
 };
 
-milliseconds positive_ms(std::int64_t ms, milliseconds fallback) { return ms > 0 ? milliseconds(ms) : fallback; }
-
 // A reused connection the backend closed while it sat in the pool fails like this before any response byte.
 bool is_stale_connection_error(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||

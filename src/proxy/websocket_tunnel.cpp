@@ -53,10 +53,6 @@ constexpr std::chrono::seconds kWebsocketCloseTimeout{5};
 constexpr std::size_t kMaxSecKeyChars = 24;
 constexpr std::string_view kMsgStopping = "the gateway is shutting down: open the WebSocket again later";
 
-milliseconds positive_ms(std::int64_t ms, milliseconds fallback) {
-  return ms > 0 ? milliseconds(ms) : fallback;
-}
-
 // Client headers the backend handshake does not copy: the handshake's own (Beast writes Host, Upgrade,
 // Connection, Sec-WebSocket-Key and -Version), extensions (compression is not negotiated), framing, and the
 // X-Forwarded-* headers the proxy sets itself. Hop-by-hop ones are dropped by the caller.
