@@ -51,6 +51,26 @@ bool HopByHopFilter::drop(std::string_view name) const {
   return false;
 }
 
+std::string reframed_transfer_encoding(std::string_view value, bool chunked) {
+  std::vector<std::string_view> tokens;
+  while (!value.empty()) {
+    const std::size_t comma = value.find(',');
+    const std::string_view token = trim(value.substr(0, comma));
+    if (!token.empty()) tokens.push_back(token);
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  const bool ends_chunked = !tokens.empty() && ascii_iequals(tokens.back(), "chunked");
+  if (chunked && !ends_chunked) tokens.push_back("chunked");
+  if (!chunked && ends_chunked) tokens.pop_back();
+  std::string out;
+  for (const std::string_view token : tokens) {
+    if (!out.empty()) out.append(", ");
+    out.append(token);
+  }
+  return out;
+}
+
 std::string append_forwarded_for(std::optional<std::string_view> existing, std::string_view client_ip) {
   const std::string_view chain = existing ? trim(*existing) : std::string_view{};
   std::string out;

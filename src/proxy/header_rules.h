@@ -27,6 +27,12 @@ class HopByHopFilter {
   std::vector<std::string> listed_;  // lower-cased tokens of Connection (usually none)
 };
 
+// The Transfer-Encoding for a message whose framing the proxy changes: `value` (the original's first
+// Transfer-Encoding, or empty) with "chunked" appended (a body that ended with the connection, now chunked), or
+// with a last "chunked" removed (a chunked body sent raw to an HTTP/1.0 client); "" means send none. Tokens are
+// re-joined with ", ", as Beast's message::chunked(bool) edits the field.
+std::string reframed_transfer_encoding(std::string_view value, bool chunked);
+
 // X-Forwarded-For: the existing chain with the client address appended ("a, b" + "c" -> "a, b, c").
 std::string append_forwarded_for(std::optional<std::string_view> existing, std::string_view client_ip);
 

@@ -84,31 +84,6 @@ ResponseHeadFacts scan_response_head(std::span<const RelayResponseParser::Field>
   return facts;
 }
 
-// The Transfer-Encoding sent to the client when the framing changes on the way: `value` (the backend's first
-// Transfer-Encoding, or empty) with "chunked" appended, or with a last "chunked" removed ("" = send none), as
-// Beast's message::chunked(bool) edits it (tokens re-joined with ", ").
-std::string transfer_encoding_for_client(std::string_view value, bool chunked) {
-  std::vector<std::string_view> tokens;
-  while (!value.empty()) {
-    const std::size_t comma = value.find(',');
-    std::string_view token = value.substr(0, comma);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (!token.empty()) tokens.push_back(token);
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  const bool ends_chunked = !tokens.empty() && ascii_iequals(tokens.back(), "chunked");
-  if (chunked && !ends_chunked) tokens.push_back("chunked");
-  if (!chunked && ends_chunked) tokens.pop_back();
-  std::string out;
-  for (std::string_view token : tokens) {
-    if (!out.empty()) out.append(", ");
-    out.append(token);
-  }
-  return out;
-}
-
 // Request headers the proxy sets itself (rendered after the forwarded ones, in this order).
 bool is_replaced_request_header(const Fields::value_type& f) {
   switch (f.name()) {
@@ -321,7 +296,7 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
     if (!hop_by_hop.drop(f.name)) append_field(out, f.name, f.value);
   }
   if (reframed) {  // Beast's message::chunked(bool) put it last, as one field
-    const std::string te = transfer_encoding_for_client(
+    const std::string te = reframed_transfer_encoding(
         facts.transfer_encoding != nullptr ? facts.transfer_encoding->value : std::string_view(), chunked);
     if (!te.empty() && !hop_by_hop.drop("Transfer-Encoding")) append_field(out, "Transfer-Encoding", te);
   }

@@ -25,6 +25,16 @@ TEST(HopByHopFilter, AlsoDropsHeadersNamedInConnection) {
   EXPECT_FALSE(filter.drop("Close"));  // the "close" token is an option, not a header name
 }
 
+TEST(ReframedTransferEncoding, AddsOrRemovesTheLastChunkedAsBeastDoes) {
+  EXPECT_EQ(reframed_transfer_encoding("", true), "chunked");
+  EXPECT_EQ(reframed_transfer_encoding("gzip", true), "gzip, chunked");
+  EXPECT_EQ(reframed_transfer_encoding("gzip ,  chunked", true), "gzip, chunked");  // already last: re-joined
+  EXPECT_EQ(reframed_transfer_encoding("chunked", false), "");
+  EXPECT_EQ(reframed_transfer_encoding("gzip, CHUNKED", false), "gzip");
+  EXPECT_EQ(reframed_transfer_encoding("chunked, gzip", false), "chunked, gzip");  // only a last one goes
+  EXPECT_EQ(reframed_transfer_encoding("", false), "");
+}
+
 TEST(ForwardedFor, AppendsTheClientToTheChain) {
   EXPECT_EQ(append_forwarded_for(std::nullopt, "10.0.0.1"), "10.0.0.1");
   EXPECT_EQ(append_forwarded_for("1.1.1.1, 2.2.2.2", "10.0.0.1"), "1.1.1.1, 2.2.2.2, 10.0.0.1");
