@@ -14,7 +14,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <vector>
 
 #include "proxy/detail/ascii.h"
 #include "proxy/detail/beast_io.h"

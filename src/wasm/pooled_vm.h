@@ -10,10 +10,9 @@
 #include <memory>
 
 #include "core/error.h"
+#include "wasm/engine/store_holder.h"
 
 namespace wasmgate::wasm {
-
-enum class VmHolder : std::uint8_t { Nobody, ThisThread, OtherThread };
 
 class PooledVm {
  public:
@@ -36,9 +35,9 @@ class PooledVm {
   // Which thread holds the VM's engine lock: an I/O thread keeps it for a moment (1 ms) after a call
   // (engine::keep_store_locks), and another thread using the VM meanwhile waits for that. The pool hands out
   // VMs the acquiring thread holds first, then free ones. A hint, read from any thread (the VM idle).
-  virtual VmHolder holder() const { return VmHolder::Nobody; }
-  // Every idle VM was held by another thread, so this one was handed out anyway: threads contend for it, and
-  // it should stop keeping its lock (each later use takes and releases it).
+  virtual engine::StoreHolder holder() const { return engine::StoreHolder::Nobody; }
+  // Threads contend for this VM (it goes to a thread that does not hold it while another one does): it stops
+  // keeping its lock, and the thread keeping it lets go at once if that is the caller.
   virtual void on_contended() {}
 };
 

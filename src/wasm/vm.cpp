@@ -168,18 +168,6 @@ Vm::Pin::~Pin() {
   }
 }
 
-VmHolder Vm::holder() const {
-  switch (store_->holder()) {
-    case engine::StoreHolder::ThisThread:
-      return VmHolder::ThisThread;
-    case engine::StoreHolder::OtherThread:
-      return VmHolder::OtherThread;
-    case engine::StoreHolder::Nobody:
-      break;
-  }
-  return VmHolder::Nobody;
-}
-
 VmStats Vm::stats() {
   VmStats out = stats_;
   out.memory_bytes = memory_bytes();

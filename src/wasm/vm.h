@@ -79,7 +79,7 @@ class Vm final : public PooledVm {
   std::chrono::nanoseconds total_call_time() const override { return stats_.total_call_time; }
   // Guest + kernel linear memory now (reads both memories).
   std::size_t memory_bytes() const override;
-  VmHolder holder() const override;
+  engine::StoreHolder holder() const override { return store_->holder(); }
   void on_contended() override { store_->stop_keeping_lock(); }
 
   // Ends the running call (if any) from any thread; it fails with PluginTimeout. False if none was running.

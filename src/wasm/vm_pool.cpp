@@ -63,7 +63,7 @@ Result<VmLease> VmPool::acquire(TimePoint deadline) {
   std::unique_lock lock(mutex_);
   if (waiters_.empty()) {  // nobody queued ahead: FIFO forbids taking a VM a waiter is owed
     if (!idle_.empty()) {
-      Grant grant = take_idle_locked();
+      Grant grant = take_idle_locked(Taker::Caller);
       lock.unlock();
       return fulfil(std::move(grant));
     }
@@ -104,7 +104,7 @@ WaitTicket VmPool::acquire_async(TimePoint deadline, AcquireCallback callback) {
   std::unique_lock lock(mutex_);
   if (waiters_.empty()) {
     if (!idle_.empty()) {
-      Grant grant = take_idle_locked();
+      Grant grant = take_idle_locked(Taker::Caller);
       lock.unlock();
       callback(fulfil(std::move(grant)));
       return kNoWait;
@@ -243,21 +243,27 @@ void VmPool::give_back(std::uint64_t id, PooledVmPtr vm, bool discard) noexcept 
   run(std::move(deferred));
 }
 
-VmPool::Grant VmPool::take_idle_locked() {
-  // The most recently returned VM whose engine lock this thread holds, else the most recent free one, else
-  // the most recent one (PooledVm::holder).
+VmPool::Grant VmPool::take_idle_locked(Taker taker) {
+  // For the calling thread: the most recently returned VM whose engine lock it holds, else the most recent
+  // free one. For a waiter (another thread, its VM chosen by the thread releasing one): the most recent free
+  // one. Else the most recent one, which threads then contend for (PooledVm::holder, on_contended).
+  using engine::StoreHolder;
   auto pick = idle_.rend();
   for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
-    const VmHolder holder = it->vm->holder();
-    if (holder == VmHolder::ThisThread) {
+    const StoreHolder holder = it->vm->holder();
+    if (holder == StoreHolder::ThisThread && taker == Taker::Caller) {
       pick = it;
       break;
     }
-    if (holder == VmHolder::Nobody && pick == idle_.rend()) pick = it;
+    if (holder == StoreHolder::Nobody && pick == idle_.rend()) {
+      pick = it;
+      if (taker == Taker::Waiter) break;
+    }
   }
   if (pick == idle_.rend()) {
     pick = idle_.rbegin();
-    pick->vm->on_contended();
+    pick->vm
+        ->on_contended();  // if this (releasing) thread keeps it, it lets go now: the waiter need not wait
   }
   std::rotate(std::prev(pick.base()), pick.base(), idle_.end());  // to the back, the others' order kept
   IdleVm idle = std::move(idle_.back());
@@ -283,7 +289,7 @@ void VmPool::dispatch_locked(Deferred& deferred) {
     }
     Grant grant;
     if (!idle_.empty()) {
-      grant = take_idle_locked();
+      grant = take_idle_locked(Taker::Waiter);
     } else if (alive_locked() < instances_) {
       ++creating_;  // the waiter runs the factory after the mutex is released
     } else {

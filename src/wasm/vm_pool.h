@@ -138,7 +138,10 @@ class VmPool : public std::enable_shared_from_this<VmPool> {
   void give_back(std::uint64_t id, PooledVmPtr vm, bool discard) noexcept;
 
   std::size_t alive_locked() const { return idle_.size() + busy_.size() + creating_ + dying_; }
-  Grant take_idle_locked();
+  // Who will use the VM taken: the calling thread, or a queued waiter (dispatch_locked, on the releasing
+  // thread).
+  enum class Taker { Caller, Waiter };
+  Grant take_idle_locked(Taker taker);
   // Hands free VMs / creation slots to queued waiters, in order; fails async waiters past their deadline.
   void dispatch_locked(Deferred& deferred);
   // Destroys doomed VMs, then frees their slots (hand-offs follow), then runs waiters' callbacks.

@@ -15,6 +15,7 @@
 #include "wasm/engine/instance.h"
 #include "wasm/engine/module.h"
 #include "wasm/engine/outcome.h"
+#include "wasm/engine/store_holder.h"
 
 namespace wasmgate::engine {
 
@@ -43,8 +44,6 @@ struct StoreStats {
   std::uint64_t calls = 0;      // outermost guest calls so far
   HeapStats heap;
 };
-
-enum class StoreHolder : std::uint8_t { Nobody, ThisThread, OtherThread };
 
 // Implementations are compiled without RTTI (V8's rule): no dynamic_cast or typeid on these objects.
 class Store {
@@ -84,8 +83,9 @@ class Store {
   // Which thread holds the store's lock right now (in use or kept; see keep_store_locks). A hint: it may
   // change as soon as it is read. From any thread.
   virtual StoreHolder holder() const = 0;
-  // The lock of this store is wanted by several threads: from now on it is never kept (its current holder
-  // still releases it as usual). From any thread.
+  // The lock of this store is wanted by several threads: from now on it is never kept. Called by the thread
+  // keeping it (the store idle), it is released at once; otherwise its keeper releases it as usual. From any
+  // thread.
   virtual void stop_keeping_lock() = 0;
 };
 

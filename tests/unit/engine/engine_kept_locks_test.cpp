@@ -110,6 +110,22 @@ TEST(KeptStoreLocks, AContendedStoreIsNoLongerKept) {
   keeper.join();
 }
 
+TEST(KeptStoreLocks, TheKeeperLetsGoAtOnceOfAStoreItFindsContended) {
+  auto store = shared_engine().new_store();
+  auto instance = instantiate(*store, compile_fixture("loop"));
+  std::thread keeper([&] {
+    keep_store_locks([] {});
+    EXPECT_EQ(answer(*instance), 42);
+    EXPECT_EQ(store->holder(), StoreHolder::ThisThread);
+    store->stop_keeping_lock();  // as VmPool does when it hands the VM to a waiting thread
+    EXPECT_EQ(store->holder(), StoreHolder::Nobody);
+    release_kept_store_locks();  // the store left this thread's list: nothing to release twice
+    stop_keeping_store_locks();
+  });
+  keeper.join();
+  EXPECT_EQ(answer(*instance), 42);
+}
+
 TEST(KeptStoreLocks, AnotherThreadWaitsForTheKeepersRelease) {
   auto store = shared_engine().new_store();
   auto instance = instantiate(*store, compile_fixture("loop"));

@@ -1,6 +1,7 @@
 // VmPool basics on one thread: lazy creation, reuse, the cap, the bounded wait, recycling at release.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <vector>
 
 #include "pool_test_support.h"
@@ -48,8 +49,8 @@ TEST(PoolAcquire, PrefersVmsThisThreadHoldsThenFreeOnes) {
     auto three = pool->acquire(far_future());
     auto four = pool->acquire(far_future());
     ASSERT_TRUE(one.ok() && two.ok() && three.ok() && four.ok());
-    fake(*one).set_holder(VmHolder::OtherThread);
-    fake(*four).set_holder(VmHolder::ThisThread);
+    fake(*one).set_holder(engine::StoreHolder::OtherThread);
+    fake(*four).set_holder(engine::StoreHolder::ThisThread);
   }  // returned in reverse order of declaration: four, three, two, then one, the most recent
   std::vector<int> order;
   std::vector<VmLease> held;
@@ -70,13 +71,31 @@ TEST(PoolAcquire, AVmHeldElsewhereIsStillHandedOutWhenNoOtherIsFree) {
   {
     auto lease = pool->acquire(far_future());
     ASSERT_TRUE(lease.ok());
-    fake(*lease).set_holder(VmHolder::OtherThread);
+    fake(*lease).set_holder(engine::StoreHolder::OtherThread);
   }
   auto again = pool->acquire(far_future());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(fake(*again).serial(), 1);
   EXPECT_TRUE(fake(*again).contended());
   EXPECT_EQ(factory.counters->created, 1);
+}
+
+// A VM handed to a queued waiter while the releasing thread keeps its engine lock: contended, so the
+// releasing thread lets go at once (the real VM) instead of making the waiter wait for its keep to end.
+TEST(PoolAcquire, AVmTheReleasingThreadHoldsIsContendedWhenItGoesToAWaiter) {
+  for (const auto holder : {engine::StoreHolder::ThisThread, engine::StoreHolder::Nobody}) {
+    FakeFactory factory;
+    auto pool = VmPool::create(pool_options(1), factory.make());
+    auto held = pool->acquire(far_future());
+    ASSERT_TRUE(held.ok());
+    std::optional<Result<VmLease>> granted;
+    ASSERT_NE(pool->acquire_async(far_future(), [&](Result<VmLease> r) { granted.emplace(std::move(r)); }),
+              kNoWait);
+    fake(*held).set_holder(holder);
+    held->release();
+    ASSERT_TRUE(granted.has_value() && granted->ok());
+    EXPECT_EQ(fake(**granted).contended(), holder != engine::StoreHolder::Nobody);
+  }
 }
 
 TEST(PoolAcquire, CreatesUpToInstancesVmsForConcurrentLeases) {

@@ -42,7 +42,7 @@ class FakeVm : public PooledVm {
     ++memory_reads_;
     return memory_bytes_;
   }
-  VmHolder holder() const override { return holder_; }
+  engine::StoreHolder holder() const override { return holder_; }
   void on_contended() override { contended_ = true; }
 
   // A guest call that "took" `duration`; yields inside so overlapping use would be seen.
@@ -56,7 +56,7 @@ class FakeVm : public PooledVm {
   void fail() { failed_ = true; }
   void set_memory_bytes(std::size_t bytes) { memory_bytes_ = bytes; }
   // As if a thread kept this VM's engine lock (PooledVm::holder).
-  void set_holder(VmHolder holder) { holder_ = holder; }
+  void set_holder(engine::StoreHolder holder) { holder_ = holder; }
   // Whether the pool reported this VM contended (PooledVm::on_contended).
   bool contended() const { return contended_; }
   int serial() const { return serial_; }
@@ -72,7 +72,7 @@ class FakeVm : public PooledVm {
   std::chrono::nanoseconds total_{0};
   std::size_t memory_bytes_ = 0;
   mutable int memory_reads_ = 0;
-  VmHolder holder_ = VmHolder::Nobody;
+  engine::StoreHolder holder_ = engine::StoreHolder::Nobody;
   bool contended_ = false;
 };
 

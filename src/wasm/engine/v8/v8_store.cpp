@@ -51,12 +51,8 @@ void keep_store_locks(std::function<void()> schedule) {
 
 void release_kept_store_locks() {
   t_kept.scheduled = false;
-  // Swapped out first: releasing never re-enters this list, but a store kept again later starts a new one.
-  std::vector<V8Store*> stores;
-  stores.swap(t_kept.stores);
-  for (V8Store* store : stores) store->release_kept();
-  stores.clear();
-  if (t_kept.stores.empty()) t_kept.stores.swap(stores);  // keep the capacity
+  for (V8Store* store : t_kept.stores) store->release_kept();
+  t_kept.stores.clear();
 }
 
 void stop_keeping_store_locks() {
@@ -348,6 +344,15 @@ void V8Store::release_kept() {
   if (lock_depth_ > 0) return;  // in use right now (its last unlock keeps it again)
   owner_.store(std::thread::id(), std::memory_order_relaxed);
   locker_.reset();
+}
+
+void V8Store::stop_keeping_lock() {
+  keepable_.store(false, std::memory_order_relaxed);
+  // Kept idle by this thread: let go now (only the owner may touch kept_ and its thread's list).
+  if (holder() == StoreHolder::ThisThread && kept_ && lock_depth_ == 0) {
+    std::erase(t_kept.stores, this);
+    release_kept();
+  }
 }
 
 StoreHolder V8Store::holder() const {
