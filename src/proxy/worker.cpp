@@ -24,7 +24,7 @@ namespace {
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 // How long this thread keeps the engine locks of the VMs it called (engine::keep_store_locks): long enough
 // to span many requests, short enough that a thread wanting one of those VMs (or the cleaner destroying it)
-// waits little. A VM two threads contend for stops being kept anyway (VmPool's on_contended).
+// waits little. A VM two threads contend for stops being kept anyway (VmPool, PooledVm::stop_keeping_lock).
 constexpr auto kKeptStoreLockHold = std::chrono::milliseconds(1);
 
 void log_unhandled(std::exception_ptr e, const char* what) {

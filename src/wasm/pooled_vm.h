@@ -36,9 +36,11 @@ class PooledVm {
   // (engine::keep_store_locks), and another thread using the VM meanwhile waits for that. The pool hands out
   // VMs the acquiring thread holds first, then free ones. A hint, read from any thread (the VM idle).
   virtual engine::StoreHolder holder() const { return engine::StoreHolder::Nobody; }
-  // Threads contend for this VM (it goes to a thread that does not hold it while another one does): it stops
-  // keeping its lock, and the thread keeping it lets go at once if that is the caller.
-  virtual void on_contended() {}
+  // Threads contend for this VM (at the pool's cap, it goes to a thread while another one holds it): from now
+  // on its lock is never kept, each use takes and releases it. From any thread.
+  virtual void stop_keeping_lock() {}
+  // If the calling thread keeps this VM's lock (the VM idle), it lets go now: the VM goes to another thread.
+  virtual void release_kept_lock() {}
 };
 
 using PooledVmPtr = std::unique_ptr<PooledVm>;

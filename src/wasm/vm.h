@@ -80,7 +80,8 @@ class Vm final : public PooledVm {
   // Guest + kernel linear memory now (reads both memories).
   std::size_t memory_bytes() const override;
   engine::StoreHolder holder() const override { return store_->holder(); }
-  void on_contended() override { store_->stop_keeping_lock(); }
+  void stop_keeping_lock() override { store_->stop_keeping_lock(); }
+  void release_kept_lock() override { store_->release_kept_lock(); }
 
   // Ends the running call (if any) from any thread; it fails with PluginTimeout. False if none was running.
   bool cancel();

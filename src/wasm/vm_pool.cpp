@@ -62,10 +62,9 @@ VmPool::~VmPool() {
 Result<VmLease> VmPool::acquire(TimePoint deadline) {
   std::unique_lock lock(mutex_);
   if (waiters_.empty()) {  // nobody queued ahead: FIFO forbids taking a VM a waiter is owed
-    if (!idle_.empty()) {
-      Grant grant = take_idle_locked(Taker::Caller);
+    if (auto grant = take_idle_locked(Taker::Caller)) {
       lock.unlock();
-      return fulfil(std::move(grant));
+      return fulfil(std::move(*grant));
     }
     if (alive_locked() < instances_) {
       ++creating_;
@@ -103,10 +102,9 @@ Result<VmLease> VmPool::acquire(TimePoint deadline) {
 WaitTicket VmPool::acquire_async(TimePoint deadline, AcquireCallback callback) {
   std::unique_lock lock(mutex_);
   if (waiters_.empty()) {
-    if (!idle_.empty()) {
-      Grant grant = take_idle_locked(Taker::Caller);
+    if (auto grant = take_idle_locked(Taker::Caller)) {
       lock.unlock();
-      callback(fulfil(std::move(grant)));
+      callback(fulfil(std::move(*grant)));
       return kNoWait;
     }
     if (alive_locked() < instances_) {
@@ -243,10 +241,10 @@ void VmPool::give_back(std::uint64_t id, PooledVmPtr vm, bool discard) noexcept 
   run(std::move(deferred));
 }
 
-VmPool::Grant VmPool::take_idle_locked(Taker taker) {
-  // For the calling thread: the most recently returned VM whose engine lock it holds, else the most recent
-  // free one. For a waiter (another thread, its VM chosen by the thread releasing one): the most recent free
-  // one. Else the most recent one, which threads then contend for (PooledVm::holder, on_contended).
+std::optional<VmPool::Grant> VmPool::take_idle_locked(Taker taker) {
+  if (idle_.empty()) return std::nullopt;
+  // The most recently returned VM whose engine lock the caller holds (a waiter's lock holder is unknown
+  // here), else the most recent free one (PooledVm::holder).
   using engine::StoreHolder;
   auto pick = idle_.rend();
   for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
@@ -261,10 +259,15 @@ VmPool::Grant VmPool::take_idle_locked(Taker taker) {
     }
   }
   if (pick == idle_.rend()) {
+    // Every idle VM is held by some thread. Below the cap the caller makes its own rather than wait for that
+    // thread; at the cap it takes the most recent one, and a VM threads contend for stops keeping its lock.
+    if (taker == Taker::Caller && alive_locked() < instances_) return std::nullopt;
     pick = idle_.rbegin();
-    pick->vm
-        ->on_contended();  // if this (releasing) thread keeps it, it lets go now: the waiter need not wait
+    if (taker == Taker::Caller) pick->vm->stop_keeping_lock();
   }
+  // A waiter's VM is chosen on the thread releasing one, which may keep its lock: let go now, so the waiter
+  // does not wait for that thread's keep to end.
+  if (taker == Taker::Waiter) pick->vm->release_kept_lock();
   std::rotate(std::prev(pick.base()), pick.base(), idle_.end());  // to the back, the others' order kept
   IdleVm idle = std::move(idle_.back());
   idle_.pop_back();
@@ -288,8 +291,8 @@ void VmPool::dispatch_locked(Deferred& deferred) {
       }
     }
     Grant grant;
-    if (!idle_.empty()) {
-      grant = take_idle_locked(Taker::Waiter);
+    if (auto idle = take_idle_locked(Taker::Waiter)) {
+      grant = std::move(*idle);
     } else if (alive_locked() < instances_) {
       ++creating_;  // the waiter runs the factory after the mutex is released
     } else {

@@ -139,9 +139,9 @@ class VmPool : public std::enable_shared_from_this<VmPool> {
 
   std::size_t alive_locked() const { return idle_.size() + busy_.size() + creating_ + dying_; }
   // Who will use the VM taken: the calling thread, or a queued waiter (dispatch_locked, on the releasing
-  // thread).
+  // thread). nullopt: nothing idle, or (for the caller, below the cap) only VMs other threads hold.
   enum class Taker { Caller, Waiter };
-  Grant take_idle_locked(Taker taker);
+  std::optional<Grant> take_idle_locked(Taker taker);
   // Hands free VMs / creation slots to queued waiters, in order; fails async waiters past their deadline.
   void dispatch_locked(Deferred& deferred);
   // Destroys doomed VMs, then frees their slots (hand-offs follow), then runs waiters' callbacks.

@@ -83,10 +83,11 @@ class Store {
   // Which thread holds the store's lock right now (in use or kept; see keep_store_locks). A hint: it may
   // change as soon as it is read. From any thread.
   virtual StoreHolder holder() const = 0;
-  // The lock of this store is wanted by several threads: from now on it is never kept. Called by the thread
-  // keeping it (the store idle), it is released at once; otherwise its keeper releases it as usual. From any
-  // thread.
+  // The lock of this store is wanted by several threads: from now on it is never kept (its current keeper
+  // releases it as usual). From any thread.
   virtual void stop_keeping_lock() = 0;
+  // If the calling thread keeps this store's lock (not in use), releases it now; otherwise nothing.
+  virtual void release_kept_lock() = 0;
 };
 
 // Holds a store for a sequence of operations on one thread, e.g. for the length of a VM lease. Release it

@@ -110,19 +110,26 @@ TEST(KeptStoreLocks, AContendedStoreIsNoLongerKept) {
   keeper.join();
 }
 
-TEST(KeptStoreLocks, TheKeeperLetsGoAtOnceOfAStoreItFindsContended) {
+TEST(KeptStoreLocks, TheKeeperCanLetGoOfOneStoreAtOnce) {
   auto store = shared_engine().new_store();
+  auto other = shared_engine().new_store();
   auto instance = instantiate(*store, compile_fixture("loop"));
+  auto other_instance = instantiate(*other, compile_fixture("loop"));
   std::thread keeper([&] {
     keep_store_locks([] {});
     EXPECT_EQ(answer(*instance), 42);
-    EXPECT_EQ(store->holder(), StoreHolder::ThisThread);
-    store->stop_keeping_lock();  // as VmPool does when it hands the VM to a waiting thread
+    EXPECT_EQ(answer(*other_instance), 42);
+    store->release_kept_lock();  // as VmPool does when it hands the VM to a waiting thread
     EXPECT_EQ(store->holder(), StoreHolder::Nobody);
-    release_kept_store_locks();  // the store left this thread's list: nothing to release twice
+    EXPECT_EQ(other->holder(), StoreHolder::ThisThread);  // the others stay kept
+    EXPECT_EQ(answer(*instance), 42);                     // and keeping it again still works
+    EXPECT_EQ(store->holder(), StoreHolder::ThisThread);
     stop_keeping_store_locks();
   });
   keeper.join();
+  EXPECT_EQ(store->holder(), StoreHolder::Nobody);
+  EXPECT_EQ(other->holder(), StoreHolder::Nobody);
+  store->release_kept_lock();  // not kept by this thread: nothing
   EXPECT_EQ(answer(*instance), 42);
 }
 

@@ -43,7 +43,8 @@ class FakeVm : public PooledVm {
     return memory_bytes_;
   }
   engine::StoreHolder holder() const override { return holder_; }
-  void on_contended() override { contended_ = true; }
+  void stop_keeping_lock() override { stopped_keeping_ = true; }
+  void release_kept_lock() override { ++releases_of_kept_lock_; }
 
   // A guest call that "took" `duration`; yields inside so overlapping use would be seen.
   void call(std::chrono::nanoseconds duration = 1ms) {
@@ -57,8 +58,10 @@ class FakeVm : public PooledVm {
   void set_memory_bytes(std::size_t bytes) { memory_bytes_ = bytes; }
   // As if a thread kept this VM's engine lock (PooledVm::holder).
   void set_holder(engine::StoreHolder holder) { holder_ = holder; }
-  // Whether the pool reported this VM contended (PooledVm::on_contended).
-  bool contended() const { return contended_; }
+  // Whether the pool told this VM to stop keeping its lock (PooledVm::stop_keeping_lock), and how often it
+  // told it to let go of a kept lock now (release_kept_lock).
+  bool stopped_keeping() const { return stopped_keeping_; }
+  int releases_of_kept_lock() const { return releases_of_kept_lock_; }
   int serial() const { return serial_; }
   // How often the pool read memory_bytes() (a real VM takes its store for that).
   int memory_reads() const { return memory_reads_; }
@@ -73,7 +76,8 @@ class FakeVm : public PooledVm {
   std::size_t memory_bytes_ = 0;
   mutable int memory_reads_ = 0;
   engine::StoreHolder holder_ = engine::StoreHolder::Nobody;
-  bool contended_ = false;
+  bool stopped_keeping_ = false;
+  int releases_of_kept_lock_ = 0;
 };
 
 // Makes FakeVms numbered 1, 2, …; fails the next `fail_next` creations with PluginLoad.

@@ -346,9 +346,8 @@ void V8Store::release_kept() {
   locker_.reset();
 }
 
-void V8Store::stop_keeping_lock() {
-  keepable_.store(false, std::memory_order_relaxed);
-  // Kept idle by this thread: let go now (only the owner may touch kept_ and its thread's list).
+void V8Store::release_kept_lock() {
+  // Only the owner may touch kept_ and its thread's list.
   if (holder() == StoreHolder::ThisThread && kept_ && lock_depth_ == 0) {
     std::erase(t_kept.stores, this);
     release_kept();

@@ -55,7 +55,8 @@ class V8Store final : public Store {
   void unlock_thread() override;
 
   StoreHolder holder() const override;
-  void stop_keeping_lock() override;
+  void stop_keeping_lock() override { keepable_.store(false, std::memory_order_relaxed); }
+  void release_kept_lock() override;
   // Lets go of a store this thread kept locked between uses (KeptStoreLocks in v8_store.cpp).
   void release_kept();
 
