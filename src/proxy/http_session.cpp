@@ -210,7 +210,11 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, Liste
     parser.header_limit(kMaxRequestHeaderBytes);
     parser.body_limit(boost::none);  // bodies stream through (the admin path applies its own limit)
     deadline.expires_after(kHeaderReadTimeout);
-    auto [hec, hn] = co_await http::async_read_header(socket, buffer, parser, kAwait);
+    beast::error_code hec;
+    if (!parsed_from_buffer(parser, buffer, ParseUntil::HeaderDone, hec)) {
+      auto [ec, n] = co_await http::async_read_header(socket, buffer, parser, kAwait);
+      hec = ec;
+    }
     if (hec) {
       const bool too_big = hec == http::error::header_limit;
       if (too_big || is_http_parse_error(hec)) {

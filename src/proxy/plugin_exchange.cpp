@@ -162,7 +162,11 @@ asio::awaitable<ProxyCall::BodyRead> ProxyCall::read_whole_body(std::optional<st
     req.body().data = chunk.data();
     req.body().size = kRelayChunkBytes;
     client_.deadline.expires_after(kClientIoTimeout);
-    auto [rec, rn] = co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
+    beast::error_code rec;
+    if (!parsed_from_buffer(parser_, client_.buffer, ParseUntil::Some, rec)) {
+      auto [ec, n] = co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
+      rec = ec;
+    }
     if (rec == http::error::need_buffer) rec = {};
     if (rec) co_return BodyRead::Failed;
     bytes.append(chunk.data(), kRelayChunkBytes - req.body().size);

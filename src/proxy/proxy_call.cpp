@@ -239,7 +239,11 @@ asio::awaitable<SendResult> ProxyCall::send_request(UpstreamConnection& conn, mi
     req.body().size = kRelayChunkBytes;
     client_.deadline.expires_after(kClientIoTimeout);
     // read_some: what arrived is relayed now, not held until the chunk is full.
-    auto [rec, rn] = co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
+    beast::error_code rec;
+    if (!parsed_from_buffer(parser_, client_.buffer, ParseUntil::Some, rec)) {
+      auto [ec, n] = co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
+      rec = ec;
+    }
     if (rec == http::error::need_buffer) rec = {};
     if (rec) co_return SendResult::ClientFailed;
     const std::size_t got = kRelayChunkBytes - req.body().size;
@@ -321,7 +325,11 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
       rp.set_body_buffer(chunk.data(), kRelayChunkBytes);
       conn->deadline.expires_after(io_timeout);
       // read_some: a streaming backend's bytes (SSE, long polls) reach the client as they arrive.
-      auto [rec, rn] = co_await http::async_read_some(conn->socket, conn->buffer, rp, kAwait);
+      beast::error_code rec;
+      if (!parsed_from_buffer(rp, conn->buffer, ParseUntil::Some, rec)) {
+        auto [ec, n] = co_await http::async_read_some(conn->socket, conn->buffer, rp, kAwait);
+        rec = ec;
+      }
       if (rec == http::error::need_buffer) rec = {};
       if (rec) {
         // The status line is gone already: all we can do is cut the client connection.
@@ -480,8 +488,10 @@ asio::awaitable<bool> ProxyCall::run() {
       rp->body_limit(boost::none);
       if (head_request_) rp->skip(true);
       conn->deadline.expires_after(call_timeout);
-      auto [rec, rn] = co_await http::async_read_header(conn->socket, conn->buffer, *rp, kAwait);
-      ec = rec;
+      if (!parsed_from_buffer(*rp, conn->buffer, ParseUntil::HeaderDone, ec)) {
+        auto [rec, rn] = co_await http::async_read_header(conn->socket, conn->buffer, *rp, kAwait);
+        ec = rec;
+      }
       if (ec || rp->status() >= 200 || rp->status() == 101) break;
     }
     if (ec) {

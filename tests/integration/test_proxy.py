@@ -209,6 +209,127 @@ class StreamingTest(GatewayTestCase):
         self.assertLess(growth_mib, 64, f"RSS grew {growth_mib:.1f} MiB while 1 GiB passed through")
 
 
+def read_responses(sock, count):
+    """Reads `count` HTTP/1.1 responses framed by Content-Length from `sock`: [(status line, body)]."""
+    data, out = b"", []
+    while len(out) < count:
+        head_end = data.find(b"\r\n\r\n")
+        if head_end >= 0:
+            lines = data[:head_end].decode().split("\r\n")
+            length = next(int(l.split(":", 1)[1]) for l in lines if l.lower().startswith("content-length:"))
+            if len(data) >= head_end + 4 + length:
+                out.append((lines[0], data[head_end + 4:head_end + 4 + length]))
+                data = data[head_end + 4 + length:]
+                continue
+        piece = sock.recv(1 << 16)
+        if not piece:
+            raise AssertionError(f"connection closed after {len(out)} of {count} responses")
+        data += piece
+    return out
+
+
+class DribblingBackend:
+    """A one-answer-per-request backend on a raw socket that sends each answer in separate, delayed pieces:
+    optionally an interim `100 Continue` glued to the final head, then the head in two pieces, then the body
+    in two. The proxy must reassemble what arrives in pieces and split what arrives glued."""
+
+    def __init__(self, body, interim=False):
+        self.body, self.interim = body, interim
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer_all, args=(conn,), daemon=True).start()
+
+    def _answer_all(self, conn):
+        with conn:
+            data = b""
+            while True:
+                while b"\r\n\r\n" not in data:
+                    piece = conn.recv(1 << 16)
+                    if not piece:
+                        return
+                    data += piece
+                data = data[data.index(b"\r\n\r\n") + 4:]  # the requests here carry no body
+                head = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(self.body)}\r\n\r\n"
+                head = head.encode()
+                if self.interim:
+                    head = b"HTTP/1.1 100 Continue\r\n\r\n" + head
+                for piece in (head[:len(head) // 2], head[len(head) // 2:], self.body[:3], self.body[3:]):
+                    conn.sendall(piece)
+                    time.sleep(0.02)
+
+    def stop(self):
+        self.server.close()
+
+
+class FramingTest(GatewayTestCase):
+    """Messages whose bytes arrive glued together (pipelining) or in pieces, on both sides of the proxy."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.gw.create_route(route_doc("r_framing", ["framing.oto.tools"], cls.backend.port))
+
+    def connect(self):
+        return socket.create_connection(("127.0.0.1", self.gw.proxy_port), timeout=30)
+
+    def test_pipelined_requests_are_answered_in_order(self):
+        requests = b"".join([
+            b"GET /one HTTP/1.1\r\nHost: framing.oto.tools\r\n\r\n",
+            b"POST /two HTTP/1.1\r\nHost: framing.oto.tools\r\nContent-Length: 5\r\n\r\nhello",
+            b"POST /three HTTP/1.1\r\nHost: framing.oto.tools\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3\r\nabc\r\n0\r\n\r\n",
+            b"GET /four HTTP/1.1\r\nHost: framing.oto.tools\r\n\r\n",
+        ])
+        with self.connect() as s:
+            s.sendall(requests)  # all four in one write: they reach the gateway in one read
+            answers = [(status, json.loads(body)) for status, body in read_responses(s, 4)]
+        self.assertEqual([a["path"] for _, a in answers], ["/one", "/two", "/three", "/four"])
+        self.assertTrue(all(status.startswith("HTTP/1.1 200") for status, _ in answers), answers)
+        self.assertEqual([a["body_size"] for _, a in answers], [0, 5, 3, 0])
+
+    def test_request_arriving_in_pieces_is_reassembled(self):
+        request = (b"POST /pieces?x=1 HTTP/1.1\r\nHost: framing.oto.tools\r\nX-Custom: kept\r\n"
+                   b"Content-Length: 10\r\n\r\n0123456789")
+        with self.connect() as s:
+            cuts = [1, 10, 40, len(request) - 4]  # inside the start line, the fields, the body
+            for start, end in zip([0] + cuts, cuts + [len(request)]):
+                s.sendall(request[start:end])
+                time.sleep(0.02)
+            [(status, body)] = read_responses(s, 1)
+        e = json.loads(body)
+        self.assertTrue(status.startswith("HTTP/1.1 200"), status)
+        self.assertEqual((e["path"], e["query"], e["headers"]["x-custom"]), ("/pieces", "x=1", "kept"))
+        self.assertEqual(e["body_size"], 10)
+        self.assertEqual(e["body_sha256"], hashlib.sha256(b"0123456789").hexdigest())
+
+    def test_backend_answers_in_pieces_and_with_a_glued_interim(self):
+        for interim in (False, True):
+            with self.subTest(interim=interim):
+                body = b"a body sent in two pieces"
+                backend = DribblingBackend(body, interim=interim)
+                try:
+                    host = f"dribble{int(interim)}.oto.tools"
+                    self.gw.create_route(route_doc(f"r_dribble{int(interim)}", [host], backend.port))
+                    with self.connect() as s:
+                        # Two requests on one connection, so the second rides a reused backend connection.
+                        for _ in range(2):
+                            s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                            [(status, got)] = read_responses(s, 1)
+                            self.assertTrue(status.startswith("HTTP/1.1 200"), status)
+                            self.assertEqual(got, body)
+                finally:
+                    backend.stop()
+
+
 class UpstreamErrorsTest(GatewayTestCase):
     def test_backend_down_is_502(self):
         dead = free_port()

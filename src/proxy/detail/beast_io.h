@@ -45,6 +45,28 @@ void emplace_parser(std::optional<Parser>& parser, HeaderArena& arena) {
 // Every await returns its error as a value: the data path does not throw.
 inline constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
+// Beast's async reads post their completion through the scheduler when the buffer already holds what they need
+// (no I/O, but a queue round trip and a composed-op frame). On the proxy path that is the common case twice per
+// request: the client's head is in the buffer once its first read returns, and a small answer's body came with
+// the backend's head. These settle such reads in place. Each returns true when the buffered bytes settle the read
+// (`ec` is then what the Beast call would have answered) and false when the socket must be read: then call
+// http::async_read_header / async_read_some, which parse what is left before reading.
+enum class ParseUntil { HeaderDone, Some };
+template <bool isRequest>
+bool parsed_from_buffer(http::basic_parser<isRequest>& parser, beast::flat_buffer& buffer, ParseUntil until,
+                        beast::error_code& ec) {
+  ec = {};
+  if (until == ParseUntil::HeaderDone && parser.is_header_done()) return true;
+  if (buffer.size() == 0) return false;
+  const std::size_t used = parser.put(buffer.data(), ec);
+  buffer.consume(used);
+  if (ec == http::error::need_more) {
+    ec = {};
+    return false;
+  }
+  return true;
+}
+
 inline constexpr std::string_view kContinueLine = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // Room for the proxy path's per-request state (ProxyCall, proxy_call.cpp) in the connection's coroutine frame, so
