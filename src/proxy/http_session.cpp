@@ -212,8 +212,7 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, Liste
     deadline.expires_after(kHeaderReadTimeout);
     beast::error_code hec;
     if (!parsed_from_buffer(parser, buffer, ParseUntil::HeaderDone, hec)) {
-      auto [ec, n] = co_await http::async_read_header(socket, buffer, parser, kAwait);
-      hec = ec;
+      std::tie(hec, std::ignore) = co_await http::async_read_header(socket, buffer, parser, kAwait);
     }
     if (hec) {
       const bool too_big = hec == http::error::header_limit;

@@ -164,8 +164,8 @@ asio::awaitable<ProxyCall::BodyRead> ProxyCall::read_whole_body(std::optional<st
     client_.deadline.expires_after(kClientIoTimeout);
     beast::error_code rec;
     if (!parsed_from_buffer(parser_, client_.buffer, ParseUntil::Some, rec)) {
-      auto [ec, n] = co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
-      rec = ec;
+      std::tie(rec, std::ignore) =
+          co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
     }
     if (rec == http::error::need_buffer) rec = {};
     if (rec) co_return BodyRead::Failed;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <tuple>
 
 #include "proxy/detail/ascii.h"
 #include "proxy/detail/beast_io.h"
@@ -215,15 +216,14 @@ asio::awaitable<SendResult> ProxyCall::send_request(UpstreamConnection& conn, mi
   if (body_buffered_whole_ || parser_.is_done()) {  // a retry with the whole body in our chunk, or no body
     const char* data = body_buffered_whole_ ? body_chunk_->data() : nullptr;
     const std::size_t size = body_buffered_whole_ ? buffered_body_bytes_ : 0;
-    if (!up.frame(data, size, true)) co_return SendResult::Ok;
-    auto [ec, n] = co_await up.write(io_timeout);
+    beast::error_code ec;
+    if (up.send(data, size, true, ec)) std::tie(ec, std::ignore) = co_await up.write(io_timeout);
     co_return ec ? SendResult::UpstreamFailed : SendResult::Ok;
   }
   // The head goes first: a stale pooled connection shows before any body byte is taken from the client.
-  if (up.frame(nullptr, 0, false)) {
-    auto [ec, n] = co_await up.write(io_timeout);
-    if (ec) co_return SendResult::UpstreamFailed;
-  }
+  beast::error_code ec;
+  if (up.send(nullptr, 0, false, ec)) std::tie(ec, std::ignore) = co_await up.write(io_timeout);
+  if (ec) co_return SendResult::UpstreamFailed;
 
   if (expect_continue_ && !continue_sent_) {
     client_.deadline.expires_after(kClientIoTimeout);
@@ -241,8 +241,8 @@ asio::awaitable<SendResult> ProxyCall::send_request(UpstreamConnection& conn, mi
     // read_some: what arrived is relayed now, not held until the chunk is full.
     beast::error_code rec;
     if (!parsed_from_buffer(parser_, client_.buffer, ParseUntil::Some, rec)) {
-      auto [ec, n] = co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
-      rec = ec;
+      std::tie(rec, std::ignore) =
+          co_await http::async_read_some(client_.socket, client_.buffer, parser_, kAwait);
     }
     if (rec == http::error::need_buffer) rec = {};
     if (rec) co_return SendResult::ClientFailed;
@@ -254,10 +254,10 @@ asio::awaitable<SendResult> ProxyCall::send_request(UpstreamConnection& conn, mi
       body_streamed_ = true;
     }
     first_read = false;
-    if (up.frame(body_chunk_->data(), got, parser_.is_done())) {
-      auto [ec, n] = co_await up.write(io_timeout);
-      if (ec) co_return SendResult::UpstreamFailed;
+    if (up.send(body_chunk_->data(), got, parser_.is_done(), ec)) {
+      std::tie(ec, std::ignore) = co_await up.write(io_timeout);
     }
+    if (ec) co_return SendResult::UpstreamFailed;
   }
   co_return SendResult::Ok;
 }
@@ -311,11 +311,10 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
   MessageSender down(client_.socket, client_.deadline, out, has_body && chunked);
   // When body bytes came with the head (the common small answer), head and first piece leave in one write;
   // otherwise the head goes now, so a slow or streaming body does not hold it back.
+  beast::error_code wec;
   if (!has_body || conn->buffer.size() == 0) {
-    if (down.frame(nullptr, 0, false)) {
-      auto [ec, n] = co_await down.write(kClientIoTimeout);
-      if (ec) co_return false;
-    }
+    if (down.send(nullptr, 0, false, wec)) std::tie(wec, std::ignore) = co_await down.write(kClientIoTimeout);
+    if (wec) co_return false;
   }
 
   if (has_body) {
@@ -327,8 +326,7 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
       // read_some: a streaming backend's bytes (SSE, long polls) reach the client as they arrive.
       beast::error_code rec;
       if (!parsed_from_buffer(rp, conn->buffer, ParseUntil::Some, rec)) {
-        auto [ec, n] = co_await http::async_read_some(conn->socket, conn->buffer, rp, kAwait);
-        rec = ec;
+        std::tie(rec, std::ignore) = co_await http::async_read_some(conn->socket, conn->buffer, rp, kAwait);
       }
       if (rec == http::error::need_buffer) rec = {};
       if (rec) {
@@ -337,16 +335,14 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
         co_return false;
       }
       const std::size_t got = kRelayChunkBytes - rp.body_space_left();
-      if (down.frame(chunk.data(), got, rp.is_done())) {
-        auto [wec, wn] = co_await down.write(kClientIoTimeout);
-        if (wec) co_return false;
+      if (down.send(chunk.data(), got, rp.is_done(), wec)) {
+        std::tie(wec, std::ignore) = co_await down.write(kClientIoTimeout);
       }
-    }
-    // A body that was empty from the start: the head (and a last chunk) may still be pending.
-    if (down.frame(nullptr, 0, true)) {
-      auto [wec, wn] = co_await down.write(kClientIoTimeout);
       if (wec) co_return false;
     }
+    // A body that was empty from the start: the head (and a last chunk) may still be pending.
+    if (down.send(nullptr, 0, true, wec)) std::tie(wec, std::ignore) = co_await down.write(kClientIoTimeout);
+    if (wec) co_return false;
   }
 
   if (upstream_keep && rp.is_done()) {
@@ -462,10 +458,9 @@ asio::awaitable<bool> ProxyCall::run() {
     if (parser_.is_done() && !body_buffered_whole_) {
       // No body (the common case): the head is written from here, without send_request's coroutine frame.
       MessageSender& up = head_sender_.emplace(conn->socket, conn->deadline, client_.wire_head, upstream_chunked_);
-      if (up.frame(nullptr, 0, true)) {
-        auto [wec, wn] = co_await up.write(io_timeout);
-        if (wec) sent = SendResult::UpstreamFailed;
-      }
+      beast::error_code wec;
+      if (up.send(nullptr, 0, true, wec)) std::tie(wec, std::ignore) = co_await up.write(io_timeout);
+      if (wec) sent = SendResult::UpstreamFailed;
     } else {
       sent = co_await send_request(*conn, io_timeout);
     }
@@ -489,8 +484,7 @@ asio::awaitable<bool> ProxyCall::run() {
       if (head_request_) rp->skip(true);
       conn->deadline.expires_after(call_timeout);
       if (!parsed_from_buffer(*rp, conn->buffer, ParseUntil::HeaderDone, ec)) {
-        auto [rec, rn] = co_await http::async_read_header(conn->socket, conn->buffer, *rp, kAwait);
-        ec = rec;
+        std::tie(ec, std::ignore) = co_await http::async_read_header(conn->socket, conn->buffer, *rp, kAwait);
       }
       if (ec || rp->status() >= 200 || rp->status() == 101) break;
     }

@@ -228,17 +228,16 @@ def read_responses(sock, count):
     return out
 
 
-class DribblingBackend:
-    """A one-answer-per-request backend on a raw socket that sends each answer in separate, delayed pieces:
-    optionally an interim `100 Continue` glued to the final head, then the head in two pieces, then the body
-    in two. The proxy must reassemble what arrives in pieces and split what arrives glued."""
+class RawBackend:
+    """A backend on a raw socket: `answer(conn, head, rest)` is called for each request head received on a
+    connection (`rest`: the bytes after the head) and returns the bytes left over after that request's body.
+    Lets a test shape the bytes on the wire: pieces, delays, interim answers, slow reads."""
 
-    def __init__(self, body, interim=False):
-        self.body, self.interim = body, interim
+    def __init__(self, answer):
+        self.answer = answer
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
         while True:
@@ -246,9 +245,9 @@ class DribblingBackend:
                 conn, _ = self.server.accept()
             except OSError:
                 return
-            threading.Thread(target=self._answer_all, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._serve_connection, args=(conn,), daemon=True).start()
 
-    def _answer_all(self, conn):
+    def _serve_connection(self, conn):
         with conn:
             data = b""
             while True:
@@ -257,17 +256,15 @@ class DribblingBackend:
                     if not piece:
                         return
                     data += piece
-                data = data[data.index(b"\r\n\r\n") + 4:]  # the requests here carry no body
-                head = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(self.body)}\r\n\r\n"
-                head = head.encode()
-                if self.interim:
-                    head = b"HTTP/1.1 100 Continue\r\n\r\n" + head
-                for piece in (head[:len(head) // 2], head[len(head) // 2:], self.body[:3], self.body[3:]):
-                    conn.sendall(piece)
-                    time.sleep(0.02)
+                head, _, rest = data.partition(b"\r\n\r\n")
+                data = self.answer(conn, head.decode(), rest)
 
     def stop(self):
         self.server.close()
+
+
+def content_length(head):
+    return next((int(l.split(":", 1)[1]) for l in head.split("\r\n") if l.lower().startswith("content-length:")), 0)
 
 
 class FramingTest(GatewayTestCase):
@@ -311,14 +308,27 @@ class FramingTest(GatewayTestCase):
         self.assertEqual(e["body_size"], 10)
         self.assertEqual(e["body_sha256"], hashlib.sha256(b"0123456789").hexdigest())
 
+    def route_to(self, name, backend):
+        host = f"{name}.oto.tools"
+        self.gw.create_route(route_doc(f"r_{name}", [host], backend.port))
+        return host
+
     def test_backend_answers_in_pieces_and_with_a_glued_interim(self):
+        body = b"a body sent in two pieces"
+
+        def dribble(conn, head, rest, interim):
+            answer = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n"
+            answer = (b"HTTP/1.1 100 Continue\r\n\r\n" if interim else b"") + answer.encode()
+            for piece in (answer[:len(answer) // 2], answer[len(answer) // 2:], body[:3], body[3:]):
+                conn.sendall(piece)
+                time.sleep(0.02)
+            return rest  # the requests here carry no body
+
         for interim in (False, True):
             with self.subTest(interim=interim):
-                body = b"a body sent in two pieces"
-                backend = DribblingBackend(body, interim=interim)
+                backend = RawBackend(lambda conn, head, rest: dribble(conn, head, rest, interim))
                 try:
-                    host = f"dribble{int(interim)}.oto.tools"
-                    self.gw.create_route(route_doc(f"r_dribble{int(interim)}", [host], backend.port))
+                    host = self.route_to(f"dribble{int(interim)}", backend)
                     with self.connect() as s:
                         # Two requests on one connection, so the second rides a reused backend connection.
                         for _ in range(2):
@@ -329,6 +339,50 @@ class FramingTest(GatewayTestCase):
                 finally:
                     backend.stop()
 
+    def test_large_answer_to_a_client_that_reads_late_arrives_intact(self):
+        # The gateway's writes to the client fill the socket buffers and must wait, then go on where they stopped.
+        body = os.urandom(32 << 20)
+
+        def send_big(conn, head, rest):
+            conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+            return rest
+
+        backend = RawBackend(send_big)
+        try:
+            host = self.route_to("bigdown", backend)
+            with self.connect() as s:
+                s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                time.sleep(0.5)
+                [(status, got)] = read_responses(s, 1)
+            self.assertTrue(status.startswith("HTTP/1.1 200"), status)
+            self.assertEqual(hashlib.sha256(got).hexdigest(), hashlib.sha256(body).hexdigest())
+        finally:
+            backend.stop()
+
+    def test_large_upload_to_a_backend_that_reads_late_arrives_intact(self):
+        # The gateway's writes to the backend fill the socket buffers and must wait, then go on where they stopped.
+        body = os.urandom(32 << 20)
+
+        def read_late(conn, head, rest):
+            time.sleep(0.5)
+            need = content_length(head)
+            while len(rest) < need:
+                rest += conn.recv(1 << 16)
+            digest = hashlib.sha256(rest[:need]).hexdigest().encode()
+            conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(digest)}\r\n\r\n".encode() + digest)
+            return rest[need:]
+
+        backend = RawBackend(read_late)
+        try:
+            host = self.route_to("bigup", backend)
+            with self.connect() as s:
+                s.sendall(f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                          + body)
+                [(status, got)] = read_responses(s, 1)
+            self.assertTrue(status.startswith("HTTP/1.1 200"), status)
+            self.assertEqual(got.decode(), hashlib.sha256(body).hexdigest())
+        finally:
+            backend.stop()
 
 class UpstreamErrorsTest(GatewayTestCase):
     def test_backend_down_is_502(self):

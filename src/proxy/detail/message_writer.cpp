@@ -1,11 +1,15 @@
 #include "proxy/detail/message_writer.h"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/status.hpp>
+#include <cerrno>
 #include <charconv>
 
 namespace wasmgate::proxy::detail {
@@ -65,9 +69,42 @@ bool MessageSender::frame(const char* data, std::size_t size, bool last) {
   std::size_t total = 0;
   for (const auto& b : buffers_) total += b.size();
   if (total == 0) return false;
-  // Callers give up on the message when the write fails, so the state can move on now.
+  // Callers give up on the message when a write fails, so the state can move on now.
   head_sent_ = true;
   if (last) finished_ = true;
+  return true;
+}
+
+bool MessageSender::send(const char* data, std::size_t size, bool last, boost::beast::error_code& ec) {
+  ec = {};
+  if (!frame(data, size, last)) return false;
+  std::array<iovec, std::tuple_size_v<decltype(buffers_)>> iov{};
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  std::size_t total = 0;
+  for (const auto& b : buffers_) {
+    if (b.size() == 0) continue;
+    iov[msg.msg_iovlen++] = iovec{const_cast<void*>(b.data()), b.size()};
+    total += b.size();
+  }
+  ssize_t sent;
+  do {
+    // MSG_DONTWAIT: never blocks, whatever the descriptor's mode; MSG_NOSIGNAL: a closed peer is an error
+    // here, not a SIGPIPE.
+    sent = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;  // the socket's buffer is full: write() waits
+    ec.assign(errno, boost::system::system_category());
+    return false;
+  }
+  auto left = static_cast<std::size_t>(sent);
+  if (left == total) return false;
+  for (auto& b : buffers_) {  // a partial write: what is left goes to write()
+    const std::size_t taken = std::min(left, b.size());
+    b += taken;
+    left -= taken;
+  }
   return true;
 }
 

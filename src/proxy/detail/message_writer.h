@@ -57,16 +57,22 @@ class MessageSender {
   MessageSender(boost::asio::ip::tcp::socket& socket, Deadline& deadline, const std::string& head, bool chunked)
       : socket_(socket), deadline_(deadline), head_(head), chunked_(chunked) {}
 
-  // Frames the next write: the head if not sent yet, then `size` body bytes (none is fine), then the terminating
-  // chunk when `last` and chunked. False when there is nothing to write. `data` must live until write() ends.
-  bool frame(const char* data, std::size_t size, bool last);
-  // Writes what frame() prepared. Not a coroutine of its own: the caller awaits the write directly (one
-  // coroutine frame less per write). After an error the message is broken: callers give up on it.
+  // Frames the next piece (the head if not sent yet, then `size` body bytes, none is fine, then the
+  // terminating chunk when `last` and chunked) and writes as much of it as the socket takes now, without
+  // waiting: one non-blocking gather write, so a small message to a peer that keeps up leaves here with no
+  // async operation, completion post or timer. True when bytes are left for write(); `ec` is set when the
+  // socket failed. `data` must live until write() ends.
+  bool send(const char* data, std::size_t size, bool last, boost::beast::error_code& ec);
+  // Writes what send() left. Not a coroutine of its own: the caller awaits the write directly (one coroutine
+  // frame less per write). After an error the message is broken: callers give up on it.
   boost::asio::awaitable<std::tuple<boost::beast::error_code, std::size_t>> write(
       std::chrono::steady_clock::duration timeout);
   bool head_sent() const { return head_sent_; }
 
  private:
+  // Prepares buffers_ for the next piece; false when there is nothing to write.
+  bool frame(const char* data, std::size_t size, bool last);
+
   boost::asio::ip::tcp::socket& socket_;
   Deadline& deadline_;
   const std::string& head_;
