@@ -101,6 +101,23 @@ bool is_replaced_request_header(const Fields::value_type& f) {
   }
 }
 
+// Out of ProxyCall::run(): in a coroutine every temporary string of these would take frame space.
+void mark_target_down(Worker& worker, const model::Route& route, const std::string& key,
+                      const ConnectResult& connected, milliseconds timeout) {
+  // Warn when a target goes down, not on every request that still tries it (a dead backend under load would
+  // flood the log).
+  const bool already_down = worker.target_down(key, Clock::now());
+  worker.mark_target_down(key, Clock::now());
+  spdlog::log(already_down ? spdlog::level::debug : spdlog::level::warn,
+              "route {}: connecting to {} failed: {}", route.id, key,
+              connected.timed_out ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                                  : connected.ec.message());
+}
+
+void log_failed_response_read(const model::Route& route, const std::string& key,
+                              const beast::error_code& ec) {
+  spdlog::warn("route {}: reading the response of {} failed: {}", route.id, key, ec.message());
+}
 
 }  // namespace
 
@@ -172,10 +189,27 @@ void ProxyCall::capture_request_facts() {
   }
 }
 
-void ProxyCall::plan_request_head(std::string upstream_target, std::string_view original_host) {
+void ProxyCall::locate_request() {
+  const TargetParts parts = split_absolute_form(parser_.get().target());
+  request_host_ = parts.authority.empty() ? host_.value_or(std::string_view{}) : parts.authority;
+  request_split_ = split_target(parts.origin);
+}
+
+std::optional<RouteMatch> ProxyCall::match_route() const {
+  const auto& req = parser_.get();
+  const FieldsHeaderSource headers(req.base());
+  return snapshot_->routes.match(
+      MatchRequest{req.method_string(), request_host_, request_split_.path, request_split_.query, &headers});
+}
+
+void ProxyCall::plan_request_head(std::string forwarded_path) {
   forwarded_for_ = append_forwarded_for(forwarded_for_in_, client_.remote_ip);
-  forwarded_host_.assign(original_host);
-  upstream_target_ = std::move(upstream_target);
+  forwarded_host_.assign(request_host_);
+  upstream_target_ = std::move(forwarded_path);
+  if (!request_split_.query.empty()) {
+    upstream_target_ += '?';
+    upstream_target_ += request_split_.query;
+  }
   // Framing follows the forwarded Transfer-Encoding (dropped only if the Connection header names it).
   upstream_chunked_ = parser_.chunked() && !request_hop_by_hop_.drop("Transfer-Encoding");
 }
@@ -352,42 +386,34 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
   co_return keep;
 }
 
+// Keep this frame under ~1 KiB (see the members it uses instead of locals, proxy_call.h): check with a
+// histogram of memalign sizes under load, where a frame that no longer fits shows as one allocation per
+// request.
 asio::awaitable<bool> ProxyCall::run() {
   capture_request_facts();
-  auto& req = parser_.get();
-  const SnapshotPtr snapshot = worker_.snapshot();
-
-  const TargetParts parts = split_absolute_form(req.target());
-  const std::string_view host =
-      parts.authority.empty() ? host_.value_or(std::string_view{}) : parts.authority;
-  const SplitTarget split = split_target(parts.origin);
-  const FieldsHeaderSource headers(req.base());
+  snapshot_ = worker_.snapshot();
+  locate_request();
   std::optional<RouteMatch> match;
-  if (const plugins::GlobalPlan* global = snapshot->global_plan.get()) {
+  if (const plugins::GlobalPlan* global = snapshot_->global_plan.get()) {
     bool keep = false;
-    if (co_await run_global_plugins(*global, host, match, keep) == Gate::Answered) co_return keep;
+    if (co_await run_global_plugins(*global, request_host_, match, keep) == Gate::Answered) co_return keep;
   }
-  if (!match) match = snapshot->routes.match(MatchRequest{req.method_string(), host, split.path, split.query, &headers});
+  if (!match) match = match_route();
   if (!match) {
-    if (snapshot->global_plan && !snapshot->global_plan->sinks.empty()) {
-      co_return co_await serve_sink(*snapshot->global_plan);
+    if (snapshot_->global_plan && !snapshot_->global_plan->sinks.empty()) {
+      co_return co_await serve_sink(*snapshot_->global_plan);
     }
     co_return co_await fail(404, kMsgNoRoute);
   }
 
   const model::Route& route = *match->route;
   const model::ClientConfig& client_config = route.backend.client;
-  std::string upstream_target = std::move(match->forwarded_path);
-  if (!split.query.empty()) {
-    upstream_target += '?';
-    upstream_target += split.query;
-  }
-  plan_request_head(std::move(upstream_target), host);
-  const plugins::RoutePlan* plan = snapshot->plan(match->slot);
+  plan_request_head(std::move(match->forwarded_path));
+  const plugins::RoutePlan* plan = snapshot_->plan(match->slot);
   if (plan == nullptr && plugin_) plan = plugin_->dynamic_plan.get();  // a route a WasmRouter returned
   if (plan != nullptr) {
     bool keep = false;
-    if (co_await run_request_plugins(*plan, *match, host, keep) == Gate::Answered) co_return keep;
+    if (co_await run_request_plugins(*plan, *match, request_host_, keep) == Gate::Answered) co_return keep;
   }
   if (is_websocket_upgrade()) co_return co_await serve_websocket(plan, *match);
   if (plan != nullptr && (plan->buffers_request() || plan->buffers_response())) {
@@ -424,20 +450,14 @@ asio::awaitable<bool> ProxyCall::run() {
       break;
     }
 
-    std::string key = upstream_pool_key(target);
+    upstream_key_ = upstream_pool_key(target);
+    const std::string& key = upstream_key_;
     UpstreamConnectionPtr conn = fresh_only ? nullptr : worker_.upstream_pool().take(key, now);
     if (conn && !parser_.is_done() && !socket_looks_alive(conn->socket)) conn.reset();
     if (!conn) {
       ConnectResult connected = co_await connect_upstream(worker_, target, key, connect_timeout);
       if (connected.ec) {
-        // Warn when a target goes down, not on every request that still tries it (a dead backend under load
-        // would flood the log).
-        const bool already_down = worker_.target_down(key, Clock::now());
-        worker_.mark_target_down(key, Clock::now());
-        spdlog::log(already_down ? spdlog::level::debug : spdlog::level::warn,
-                    "route {}: connecting to {} failed: {}", route.id, key,
-                    connected.timed_out ? "no answer within " + std::to_string(connect_timeout.count()) + " ms"
-                                        : connected.ec.message());
+        mark_target_down(worker_, route, key, connected, connect_timeout);
         if (--connect_attempts_left > 0) {
           ++attempt;
           continue;
@@ -458,9 +478,8 @@ asio::awaitable<bool> ProxyCall::run() {
     if (parser_.is_done() && !body_buffered_whole_) {
       // No body (the common case): the head is written from here, without send_request's coroutine frame.
       MessageSender& up = head_sender_.emplace(conn->socket, conn->deadline, client_.wire_head, upstream_chunked_);
-      beast::error_code wec;
-      if (up.send(nullptr, 0, true, wec)) std::tie(wec, std::ignore) = co_await up.write(io_timeout);
-      if (wec) sent = SendResult::UpstreamFailed;
+      if (up.send(nullptr, 0, true, io_ec_)) std::tie(io_ec_, std::ignore) = co_await up.write(io_timeout);
+      if (io_ec_) sent = SendResult::UpstreamFailed;
     } else {
       sent = co_await send_request(*conn, io_timeout);
     }
@@ -500,7 +519,7 @@ asio::awaitable<bool> ProxyCall::run() {
         fresh_only = true;
         continue;
       }
-      spdlog::warn("route {}: reading the response of {} failed: {}", route.id, key, ec.message());
+      log_failed_response_read(route, key, ec);
       break;
     }
     // Upgrade is hop-by-hop and never forwarded, so a 101 is a backend bug; do not relay a protocol switch.

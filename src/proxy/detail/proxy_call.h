@@ -16,7 +16,9 @@
 #include "proxy/detail/beast_io.h"
 #include "proxy/detail/message_writer.h"
 #include "proxy/header_rules.h"
+#include "proxy/path_rewrite.h"
 #include "proxy/route_index.h"
+#include "proxy/snapshot.h"
 #include "proxy/upstream_pool.h"
 
 namespace wasmgate::proxy::detail {
@@ -78,7 +80,12 @@ class ProxyCall {
   asio::awaitable<bool> serve_websocket(const plugins::RoutePlan* plan, const RouteMatch& match);
 
   void capture_request_facts();
-  void plan_request_head(std::string upstream_target, std::string_view original_host);
+  // The request's host (the absolute-form authority, else the Host header) and its origin-form path and
+  // query.
+  void locate_request();
+  std::optional<RouteMatch> match_route() const;
+  // The upstream target (`forwarded_path` of the route match plus the query) and the X-Forwarded-* values.
+  void plan_request_head(std::string forwarded_path);
   void render_request_head(const model::Target& target);
   asio::awaitable<bool> fail(int status, std::string_view message);
   asio::awaitable<SendResult> send_request(UpstreamConnection& conn, milliseconds io_timeout);
@@ -100,6 +107,14 @@ class ProxyCall {
   bool client_keep_ = false;
   bool expect_continue_ = false;
   bool continue_sent_ = false;
+  // run() keeps what spans the request here rather than in locals: GCC gives every local of a coroutine its
+  // own frame slot, and asio recycles frames of at most ~1 KiB (a larger one is a malloc and free per
+  // request).
+  SnapshotPtr snapshot_;
+  std::string_view request_host_;
+  SplitTarget request_split_;
+  std::string upstream_key_;  // the pool key of the target being tried
+  beast::error_code io_ec_;
   // The head sent upstream: the client's minus hop-by-hop and replaced headers, plus these.
   HopByHopFilter request_hop_by_hop_;
   std::string upstream_target_;
