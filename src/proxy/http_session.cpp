@@ -226,7 +226,8 @@ asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket, Liste
       break;
     }
 
-    const bool admin = kind == ListenerKind::Admin || is_admin_host(parser.get()[http::field::host]);
+    const bool admin =
+        kind == ListenerKind::Admin || is_admin_host(first_field_value(parser.get(), http::field::host));
     const bool keep = admin ? co_await serve_admin(worker, client, parser, kind)
                             : co_await serve_proxy(worker, client, parser);
     proxy_call.reset();  // its parser's fields are in `arena`, which the next request reuses

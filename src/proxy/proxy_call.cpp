@@ -380,7 +380,7 @@ asio::awaitable<bool> ProxyCall::relay_response(UpstreamConnectionPtr conn, Resp
   }
 
   if (upstream_keep && rp.is_done()) {
-    worker_.upstream_pool().give_back(std::move(conn), Clock::now(),
+    worker_.upstream_pool().give_back(std::move(conn), coarse_now(),
                                       positive_ms(client_config.idle_timeout_ms, milliseconds(0)));
   }
   co_return keep;
@@ -435,7 +435,7 @@ asio::awaitable<bool> ProxyCall::run() {
   int fail_status = 502;
   std::string_view fail_message = kMsgBackendError;
   for (;;) {
-    const auto now = Clock::now();
+    const auto now = coarse_now();  // pool idle times and down marks are seconds long
     auto picked = select_target(targets, counter + attempt, [&](std::size_t i) {
       return !worker_.has_down_targets() || !worker_.target_down(upstream_pool_key(targets[i]), now);
     });

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <list>
 #include <memory>
@@ -30,6 +31,16 @@ namespace wasmgate::proxy {
 class UpstreamPool;
 class Worker;
 
+// steady_clock's time (CLOCK_MONOTONIC) at the kernel tick's resolution, a few ms behind at most, for a
+// fraction of the cost of a precise read. For the hot path's deadlines, swept every kDeadlineTick (50 ms),
+// and the upstream pool's idle and down-target times (seconds): a request reads the clock several times.
+inline std::chrono::steady_clock::time_point coarse_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return std::chrono::steady_clock::time_point(std::chrono::seconds(ts.tv_sec) +
+                                               std::chrono::nanoseconds(ts.tv_nsec));
+}
+
 // A deadline for the pending operations of one socket. Setting it is a store (no timer per operation): the
 // worker sweeps all deadlines every kDeadlineTick and cancels the socket of an expired one, whose operation then
 // ends with operation_aborted while expired() tells a timeout apart. Worker thread only; the socket must outlive
@@ -43,7 +54,7 @@ class Deadline {
   Deadline& operator=(const Deadline&) = delete;
 
   void expires_after(Clock::duration d) {
-    at_ = Clock::now() + d;
+    at_ = coarse_now() + d;
     expired_ = false;
   }
   void expires_never() {

@@ -36,6 +36,16 @@ using RequestParser = http::request_parser<http::buffer_body, FieldAllocator>;
 // The plain proxy path's backend answer: a parser that keeps no fields container (relay_response_parser.h).
 using ResponseParser = RelayResponseParser;
 
+// The value of the first `name` field, empty when there is none. A walk in arrival order, where the wanted
+// field (Host) comes first in practice; basic_fields' lookup by name is a tree search with case-insensitive
+// compares.
+inline std::string_view first_field_value(const Fields& fields, http::field name) {
+  for (const auto& f : fields) {
+    if (f.name() == name) return f.value();
+  }
+  return {};
+}
+
 // A parser whose fields allocate from `arena`.
 template <class Parser>
 void emplace_parser(std::optional<Parser>& parser, HeaderArena& arena) {
