@@ -3,7 +3,11 @@
 # load, in one run. Prints rps and p99 for each, and the ratio wasmgate/nginx (goal >= 1.0). Medians of ROUNDS
 # alternating rounds. Everything on loopback; every server started here is stopped here.
 #
-# usage: bench/proxy_vs_nginx.sh [path/to/wasmgate]   env: DURATION=10s CONNECTIONS=64 WORKERS=1 ROUNDS=3
+# wasmgate adds X-Forwarded-For/Proto/Host to every proxied request, which nginx's proxy_pass does not by default:
+# PEER_FORWARDED=1 has nginx add them too (proxy_set_header), so both proxies and the backend do the same work.
+#
+# usage: bench/proxy_vs_nginx.sh [path/to/wasmgate]
+#   env: DURATION=10s CONNECTIONS=64 WORKERS=1 ROUNDS=3 PEER_FORWARDED=0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="$(realpath "${1:-build/wasmgate}")"
@@ -11,6 +15,7 @@ DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 WORKERS="${WORKERS:-1}"
 ROUNDS="${ROUNDS:-3}"
+PEER_FORWARDED="${PEER_FORWARDED:-0}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 command -v wrk >/dev/null || { echo "wrk missing: run make setup" >&2; exit 1; }
 
@@ -49,8 +54,12 @@ nginx_conf "$WORK/backend" 1 "server { listen 127.0.0.1:$BACKEND_PORT; location 
 "$NGINX" -p "$WORK/backend" -c "$WORK/backend/nginx.conf"
 
 # Peer: nginx proxy_pass with an upstream keep-alive pool.
+FORWARDED=""
+if [ "$PEER_FORWARDED" = 1 ]; then
+  FORWARDED='proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $host;'
+fi
 nginx_conf "$WORK/peer" "$WORKERS" "upstream be { server 127.0.0.1:$BACKEND_PORT; keepalive 128; }
-  server { listen 127.0.0.1:$PEER_PORT; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+  server { listen 127.0.0.1:$PEER_PORT; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection \"\"; $FORWARDED } }"
 "$NGINX" -p "$WORK/peer" -c "$WORK/peer/nginx.conf"
 
 # Subject: wasmgate with one route to the same backend.
@@ -89,7 +98,7 @@ WG_RPS=$(awk '{print $1}' "$WORK/wg.txt" | median); WG_P99=$(awk '{print $2}' "$
 NG_RPS=$(awk '{print $1}' "$WORK/ng.txt" | median); NG_P99=$(awk '{print $2}' "$WORK/ng.txt" | median)
 RATIO=$(awk -v a="$WG_RPS" -v b="$NG_RPS" 'BEGIN {printf "%.2f", a/b}')
 echo
-echo "proxy_vs_nginx: workers=$WORKERS connections=$CONNECTIONS duration=$DURATION rounds=$ROUNDS (medians)"
+echo "proxy_vs_nginx: workers=$WORKERS connections=$CONNECTIONS duration=$DURATION rounds=$ROUNDS peer_forwarded=$PEER_FORWARDED (medians)"
 printf "  %-9s %10s rps   p99 %7s ms\n" wasmgate "$WG_RPS" "$WG_P99" nginx "$NG_RPS" "$NG_P99"
 echo "  ratio wasmgate/nginx: ${RATIO}x (goal >= 1.0)"
-echo "| $(date -u +%F) | $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs) | workers=$WORKERS c=$CONNECTIONS | $WG_RPS / $WG_P99 ms | $NG_RPS / $NG_P99 ms | ${RATIO}x |"
+echo "| $(date -u +%F) | $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs) | workers=$WORKERS c=$CONNECTIONS$([ "$PEER_FORWARDED" = 1 ] && echo ", peer adds X-Forwarded-*") | $WG_RPS / $WG_P99 ms | $NG_RPS / $NG_P99 ms | ${RATIO}x |"
