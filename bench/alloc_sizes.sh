@@ -26,22 +26,9 @@ trap cleanup EXIT INT TERM
 
 cc -O2 -shared -fPIC -o "$WORK/shim.so" bench/alloc_sizes/memalign_histogram.c -ldl
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 BACKEND_PORT=$(free_port)
-mkdir -p "$WORK/backend/logs"
-cat > "$WORK/backend/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $WORK/backend/nginx.pid;
-error_log $WORK/backend/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$BACKEND_PORT; location / { default_type text/plain; return 200 'hello from the backend\n'; } }
-}
-CONF
-"$NGINX" -p "$WORK/backend" -c "$WORK/backend/nginx.conf"
+start_backend_nginx "$WORK/backend" "$BACKEND_PORT"
 
 ALLOC_SIZES_OUT="$WORK/sizes.txt" LD_PRELOAD="$WORK/shim.so" "$BIN" serve --listen 127.0.0.1:0 \
   --admin-listen 127.0.0.1:0 --data "$WORK/wg" --threads 1 --admin-credentials bench:bench --log-level warn \

@@ -78,24 +78,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 BACKEND_PORT=$(free_port)
-
-# Backend: nginx answering a small fixed body, as in proxy_vs_nginx.sh.
-mkdir -p "$WORK/backend/logs"
-cat > "$WORK/backend/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $WORK/backend/nginx.pid;
-error_log $WORK/backend/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$BACKEND_PORT; location / { default_type text/plain; return 200 'hello from the backend\n'; } }
-}
-CONF
-"$NGINX" -p "$WORK/backend" -c "$WORK/backend/nginx.conf"
+start_backend_nginx "$WORK/backend" "$BACKEND_PORT"  # as in proxy_vs_nginx.sh
 
 # Routes: r0 (no plugin), and per variant v: <v>1 (1 validator) and <v>5 (5 validators), host <route>.bench.
 ROUTES="r0"

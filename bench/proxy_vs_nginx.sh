@@ -30,28 +30,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 BACKEND_PORT=$(free_port); PEER_PORT=$(free_port)
-
-nginx_conf() {  # $1 dir, $2 workers, $3 server block
-  mkdir -p "$1/logs"
-  cat > "$1/nginx.conf" <<CONF
-worker_processes $2;
-daemon on;
-pid $1/nginx.pid;
-error_log $1/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  $3
-}
-CONF
-}
-
-# Backend: nginx answering a small fixed body (fast enough not to be the bottleneck for either proxy).
-nginx_conf "$WORK/backend" 1 "server { listen 127.0.0.1:$BACKEND_PORT; location / { default_type text/plain; return 200 'hello from the backend\n'; } }"
-"$NGINX" -p "$WORK/backend" -c "$WORK/backend/nginx.conf"
+start_backend_nginx "$WORK/backend" "$BACKEND_PORT"
 
 # Peer: nginx proxy_pass with an upstream keep-alive pool.
 FORWARDED=""
