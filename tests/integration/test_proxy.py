@@ -359,6 +359,36 @@ class FramingTest(GatewayTestCase):
         finally:
             backend.stop()
 
+    def test_client_leaving_mid_answer_leaves_the_gateway_serving(self):
+        # The gateway's next write to the gone client fails (EPIPE / ECONNRESET, not SIGPIPE): that request ends,
+        # nothing else does.
+        body = os.urandom(32 << 20)
+
+        def send_big(conn, head, rest):
+            try:
+                conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+            except OSError:
+                pass  # the gateway dropped this backend connection when its client left
+            return rest
+
+        backend = RawBackend(send_big)
+        try:
+            host = self.route_to("leaver", backend)
+            for _ in range(3):
+                s = self.connect()
+                s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                self.assertTrue(s.recv(1 << 16).startswith(b"HTTP/1.1 200"))
+                # RST on close (unread data pending), so the gateway's writes fail rather than block.
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                s.close()
+            with self.connect() as s:
+                s.sendall(b"GET /after HTTP/1.1\r\nHost: framing.oto.tools\r\n\r\n")
+                [(status, got)] = read_responses(s, 1)
+            self.assertTrue(status.startswith("HTTP/1.1 200"), status)
+            self.assertEqual(json.loads(got)["path"], "/after")
+        finally:
+            backend.stop()
+
     def test_large_upload_to_a_backend_that_reads_late_arrives_intact(self):
         # The gateway's writes to the backend fill the socket buffers and must wait, then go on where they stopped.
         body = os.urandom(32 << 20)
