@@ -102,8 +102,8 @@ bool is_replaced_request_header(const Fields::value_type& f) {
 }
 
 // Out of ProxyCall::run(): in a coroutine every temporary string of these would take frame space.
-void mark_target_down(Worker& worker, const model::Route& route, const std::string& key,
-                      const ConnectResult& connected, milliseconds timeout) {
+void note_connect_failure(Worker& worker, const model::Route& route, const std::string& key,
+                          const ConnectResult& connected, milliseconds timeout) {
   // Warn when a target goes down, not on every request that still tries it (a dead backend under load would
   // flood the log).
   const bool already_down = worker.target_down(key, Clock::now());
@@ -457,7 +457,7 @@ asio::awaitable<bool> ProxyCall::run() {
     if (!conn) {
       ConnectResult connected = co_await connect_upstream(worker_, target, key, connect_timeout);
       if (connected.ec) {
-        mark_target_down(worker_, route, key, connected, connect_timeout);
+        note_connect_failure(worker_, route, key, connected, connect_timeout);
         if (--connect_attempts_left > 0) {
           ++attempt;
           continue;
